@@ -1,0 +1,1 @@
+//! meshsim models (placeholder until the packing model lands).

@@ -1,0 +1,1 @@
+//! meshsim scenarios (placeholder until the scenario format lands).

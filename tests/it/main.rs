@@ -1,0 +1,1 @@
+//! meshsim integration tests: one binary, one module per area.
