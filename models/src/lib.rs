@@ -1,1 +1,14 @@
-//! meshsim models (placeholder until the packing model lands).
+//! # meshsim-models
+//!
+//! What meshsim simulates: the fleet (node pools, workloads, DaemonSets), the mesh modes and the
+//! cost of their proxies, a kube-scheduler-like packer, and the headline results a platform
+//! team decides on. Built on `meshsim-core`; knows nothing of files (that is
+//! `meshsim-scenarios`) or of terminals and output formats (that is the `meshsim` binary).
+
+pub mod cluster;
+pub mod headline;
+pub mod mesh;
+pub mod packing;
+pub mod presets;
+pub mod resources;
+pub mod scheduler;

@@ -1,0 +1,491 @@
+//! Mesh modes and what their proxies cost.
+//!
+//! Every proxy model separates the **request** (what blocks scheduling) from the **usage** (what is
+//! consumed). Requests come from the mesh's charts (or are right-sized from usage); usage comes from
+//! linear models whose coefficients are in [`crate::presets`], each with its source.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cluster::Workload;
+use crate::resources::{MIB, Resources, Usage};
+
+/// A mesh mode compared in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MeshMode {
+    /// No mesh: the baseline for latency and for "replicas recovered against no mesh".
+    None,
+    /// Istio sidecars: one Envoy per meshed pod.
+    Sidecar,
+    /// Istio ambient, L4 only: one ztunnel per node.
+    Ambient,
+    /// Istio ambient with waypoints (L7) in the named namespaces.
+    AmbientWaypoint,
+    /// Per-namespace modes as the scenario assigns them (a half-migrated cluster).
+    Mixed,
+    /// Linkerd: one linkerd2-proxy per meshed pod.
+    Linkerd,
+    /// Cilium: the per-node agent's share of mesh duties.
+    Cilium,
+}
+
+impl MeshMode {
+    /// Every mode, in report order.
+    pub const ALL: [MeshMode; 7] = [
+        MeshMode::None,
+        MeshMode::Sidecar,
+        MeshMode::Ambient,
+        MeshMode::AmbientWaypoint,
+        MeshMode::Mixed,
+        MeshMode::Linkerd,
+        MeshMode::Cilium,
+    ];
+
+    /// The name used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeshMode::None => "none",
+            MeshMode::Sidecar => "sidecar",
+            MeshMode::Ambient => "ambient",
+            MeshMode::AmbientWaypoint => "ambient-waypoint",
+            MeshMode::Mixed => "mixed",
+            MeshMode::Linkerd => "linkerd",
+            MeshMode::Cilium => "cilium",
+        }
+    }
+
+    /// Parses a name from [`MeshMode::as_str`].
+    pub fn parse(s: &str) -> Option<MeshMode> {
+        MeshMode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// How one namespace is meshed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NamespaceMode {
+    /// Not in the mesh.
+    Outside,
+    /// Istio sidecars.
+    Sidecar,
+    /// Istio ambient (ztunnel).
+    Ambient,
+    /// Istio ambient with a waypoint for the namespace.
+    AmbientWaypoint,
+    /// Linkerd proxies.
+    Linkerd,
+    /// Cilium node agent.
+    Cilium,
+}
+
+impl NamespaceMode {
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamespaceMode::Outside => "none",
+            NamespaceMode::Sidecar => "sidecar",
+            NamespaceMode::Ambient => "ambient",
+            NamespaceMode::AmbientWaypoint => "ambient-waypoint",
+            NamespaceMode::Linkerd => "linkerd",
+            NamespaceMode::Cilium => "cilium",
+        }
+    }
+
+    /// Whether pods of the namespace carry a per-pod proxy.
+    pub fn has_sidecar(self) -> bool {
+        matches!(self, NamespaceMode::Sidecar | NamespaceMode::Linkerd)
+    }
+
+    /// Whether the namespace's traffic goes through the node's ztunnel.
+    pub fn uses_ztunnel(self) -> bool {
+        matches!(
+            self,
+            NamespaceMode::Ambient | NamespaceMode::AmbientWaypoint
+        )
+    }
+}
+
+/// How much of the mesh a sidecar is told about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SidecarScope {
+    /// Every service in the cluster (Istio's default).
+    #[default]
+    Mesh,
+    /// Only services in the pod's own namespace (a namespace-wide `Sidecar` resource with
+    /// `egress: ["./*"]`), plus the control plane.
+    Namespace,
+}
+
+/// How proxy requests are set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RequestPolicy {
+    /// The charts' defaults (and per-workload overrides).
+    ChartDefaults,
+    /// Request = modelled usage × headroom (per workload for sidecars, per namespace for
+    /// waypoints, the maximum over nodes for DaemonSets).
+    RightSized {
+        /// Multiplier on usage, ≥ 1.
+        headroom: f64,
+    },
+}
+
+/// A per-pod proxy (Istio sidecar, Linkerd proxy).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SidecarCosts {
+    /// Request of the proxy container.
+    pub request: Resources,
+    /// Limit of the proxy container.
+    pub limit: Resources,
+    /// Memory with an empty configuration, bytes.
+    pub base_memory_bytes: f64,
+    /// Memory per visible cluster (service × port), bytes.
+    pub memory_per_cluster_bytes: f64,
+    /// Memory per visible endpoint (pod behind a visible service), bytes.
+    pub memory_per_endpoint_bytes: f64,
+    /// Idle CPU, millicores.
+    pub base_cpu_milli: f64,
+    /// CPU per 1000 requests per second through the proxy, millicores.
+    pub cpu_milli_per_1000_rps: f64,
+    /// Worker threads (Envoy runs ceil(CPU limit) workers).
+    pub workers: u32,
+}
+
+/// A per-node proxy (ztunnel, Cilium agent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeProxyCosts {
+    /// DaemonSet pod request.
+    pub request: Resources,
+    /// Memory with nothing to do, bytes.
+    pub base_memory_bytes: f64,
+    /// Memory per meshed pod on the node (identities, certificates), bytes.
+    pub memory_per_local_pod_bytes: f64,
+    /// Memory per pod in the whole cluster (workload discovery), bytes.
+    pub memory_per_cluster_pod_bytes: f64,
+    /// Memory per open connection, bytes.
+    pub memory_per_connection_bytes: f64,
+    /// Memory per 1000 requests per second through the node, bytes.
+    pub memory_per_1000_rps_bytes: f64,
+    /// Idle CPU, millicores.
+    pub base_cpu_milli: f64,
+    /// CPU per 1000 requests per second through the node, millicores.
+    pub cpu_milli_per_1000_rps: f64,
+    /// CPU time per new connection, milliseconds (so per new connection per second, millicores).
+    pub cpu_ms_per_new_connection: f64,
+    /// Fixed worker threads, or `None` for max(2, ¼ of the node's cores) as ztunnel ≥ 1.31 does.
+    pub workers: Option<u32>,
+}
+
+/// A per-namespace L7 proxy Deployment (Istio waypoint).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaypointCosts {
+    /// Pod request.
+    pub request: Resources,
+    /// Pod limit.
+    pub limit: Resources,
+    /// Replicas per waypoint.
+    pub replicas: u32,
+    /// Memory with the namespace's configuration, bytes (plus per-cluster/endpoint terms as a
+    /// sidecar scoped to the namespace).
+    pub base_memory_bytes: f64,
+    /// Memory per 1000 requests per second, bytes.
+    pub memory_per_1000_rps_bytes: f64,
+    /// Idle CPU, millicores.
+    pub base_cpu_milli: f64,
+    /// CPU per 1000 requests per second, millicores.
+    pub cpu_milli_per_1000_rps: f64,
+    /// Worker threads per replica.
+    pub workers: u32,
+}
+
+/// A per-node helper with fixed cost (istio-cni node agent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixedCosts {
+    /// Pod request.
+    pub request: Resources,
+    /// Pod usage.
+    pub usage: Usage,
+}
+
+/// A control plane Deployment (istiod).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlPlaneCosts {
+    /// Pod request.
+    pub request: Resources,
+    /// Fewest replicas.
+    pub min_replicas: u32,
+    /// Most replicas (HPA maximum).
+    pub max_replicas: u32,
+    /// HPA target CPU utilisation of the request (0.8 = 80 %).
+    pub hpa_target: f64,
+    /// Usage with nothing connected.
+    pub base: Usage,
+    /// Usage per connected proxy.
+    pub per_proxy: Usage,
+    /// Memory per pod known to the mesh, bytes.
+    pub memory_per_pod_bytes: f64,
+}
+
+/// Every figure a mesh mode needs: one named preset, each value overridable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeshCosts {
+    /// Preset name, e.g. `istio-1.24`.
+    pub preset: String,
+    /// Istio sidecar.
+    pub sidecar: SidecarCosts,
+    /// ztunnel.
+    pub ztunnel: NodeProxyCosts,
+    /// Waypoint.
+    pub waypoint: WaypointCosts,
+    /// istio-cni node agent.
+    pub istio_cni: FixedCosts,
+    /// istiod.
+    pub istiod: ControlPlaneCosts,
+    /// Linkerd proxy.
+    pub linkerd_proxy: SidecarCosts,
+    /// Linkerd control plane.
+    pub linkerd_control_plane: ControlPlaneCosts,
+    /// Cilium agent.
+    pub cilium_agent: NodeProxyCosts,
+}
+
+/// The scenario's mesh: costs, who is meshed, how, and how requests are set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeshConfig {
+    /// Costs.
+    pub costs: MeshCosts,
+    /// Namespaces never meshed (e.g. `kube-system`).
+    pub exclude_namespaces: BTreeSet<String>,
+    /// Namespaces that get a waypoint in `ambient-waypoint` mode (empty: every meshed namespace).
+    pub waypoint_namespaces: BTreeSet<String>,
+    /// Per-namespace modes for `mixed` (unlisted meshed namespaces take `mixed_default`).
+    pub namespace_modes: BTreeMap<String, NamespaceMode>,
+    /// Mode of meshed namespaces not listed in `namespace_modes`, in `mixed`.
+    pub mixed_default: NamespaceMode,
+    /// Sidecar visibility.
+    pub sidecar_scope: SidecarScope,
+    /// Request policy.
+    pub request_policy: RequestPolicy,
+    /// Run the istio-cni node agent in sidecar mode too (ambient always needs it).
+    pub cni_in_sidecar_mode: bool,
+}
+
+impl MeshConfig {
+    /// How `namespace` is meshed in `mode`.
+    pub fn namespace_mode(&self, mode: MeshMode, namespace: &str) -> NamespaceMode {
+        if self.exclude_namespaces.contains(namespace) {
+            return NamespaceMode::Outside;
+        }
+        match mode {
+            MeshMode::None => NamespaceMode::Outside,
+            MeshMode::Sidecar => NamespaceMode::Sidecar,
+            MeshMode::Ambient => NamespaceMode::Ambient,
+            MeshMode::AmbientWaypoint => {
+                if self.waypoint_namespaces.is_empty()
+                    || self.waypoint_namespaces.contains(namespace)
+                {
+                    NamespaceMode::AmbientWaypoint
+                } else {
+                    NamespaceMode::Ambient
+                }
+            }
+            MeshMode::Mixed => self
+                .namespace_modes
+                .get(namespace)
+                .copied()
+                .unwrap_or(self.mixed_default),
+            MeshMode::Linkerd => NamespaceMode::Linkerd,
+            MeshMode::Cilium => NamespaceMode::Cilium,
+        }
+    }
+
+    /// The sidecar costs for a namespace mode (`None` without a per-pod proxy).
+    pub fn sidecar_costs(&self, ns: NamespaceMode) -> Option<&SidecarCosts> {
+        match ns {
+            NamespaceMode::Sidecar => Some(&self.costs.sidecar),
+            NamespaceMode::Linkerd => Some(&self.costs.linkerd_proxy),
+            _ => None,
+        }
+    }
+}
+
+/// The sidecar container's request for `w`, honouring its overrides.
+pub fn sidecar_request(costs: &SidecarCosts, w: &Workload) -> Resources {
+    Resources::cpu_mem(
+        w.sidecar
+            .cpu_request_milli
+            .unwrap_or(costs.request.cpu_milli),
+        w.sidecar
+            .memory_request_bytes
+            .unwrap_or(costs.request.memory_bytes),
+    )
+}
+
+/// What a sidecar can see: clusters (services × ports) and endpoints (their pods).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Visibility {
+    /// Envoy clusters.
+    pub clusters: f64,
+    /// Endpoints.
+    pub endpoints: f64,
+}
+
+/// Modelled usage of one sidecar.
+pub fn sidecar_usage(costs: &SidecarCosts, vis: Visibility, rps: f64) -> Usage {
+    Usage {
+        cpu_milli: costs.base_cpu_milli + costs.cpu_milli_per_1000_rps * rps / 1000.0,
+        memory_bytes: costs.base_memory_bytes
+            + costs.memory_per_cluster_bytes * vis.clusters
+            + costs.memory_per_endpoint_bytes * vis.endpoints,
+    }
+}
+
+/// Load on one node proxy.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NodeLoad {
+    /// Meshed pods on the node.
+    pub local_pods: f64,
+    /// Pods in the cluster.
+    pub cluster_pods: f64,
+    /// Requests per second through the node's proxy (in plus out).
+    pub rps: f64,
+    /// Open connections.
+    pub connections: f64,
+    /// New connections per second.
+    pub new_connections_per_second: f64,
+}
+
+/// Modelled usage of one node proxy.
+pub fn node_proxy_usage(costs: &NodeProxyCosts, load: NodeLoad) -> Usage {
+    Usage {
+        cpu_milli: costs.base_cpu_milli
+            + costs.cpu_milli_per_1000_rps * load.rps / 1000.0
+            + costs.cpu_ms_per_new_connection * load.new_connections_per_second,
+        memory_bytes: costs.base_memory_bytes
+            + costs.memory_per_local_pod_bytes * load.local_pods
+            + costs.memory_per_cluster_pod_bytes * load.cluster_pods
+            + costs.memory_per_connection_bytes * load.connections
+            + costs.memory_per_1000_rps_bytes * load.rps / 1000.0,
+    }
+}
+
+/// Modelled usage of one waypoint replica handling `rps` and configured for `vis`.
+pub fn waypoint_usage(
+    costs: &WaypointCosts,
+    sidecar: &SidecarCosts,
+    vis: Visibility,
+    rps: f64,
+) -> Usage {
+    Usage {
+        cpu_milli: costs.base_cpu_milli + costs.cpu_milli_per_1000_rps * rps / 1000.0,
+        memory_bytes: costs.base_memory_bytes
+            + costs.memory_per_1000_rps_bytes * rps / 1000.0
+            + sidecar.memory_per_cluster_bytes * vis.clusters
+            + sidecar.memory_per_endpoint_bytes * vis.endpoints,
+    }
+}
+
+/// Replicas an HPA settles on for a control plane using `cpu_milli` in total.
+pub fn hpa_replicas(costs: &ControlPlaneCosts, cpu_milli: f64) -> u32 {
+    let per_replica = costs.request.cpu_milli as f64 * costs.hpa_target;
+    let want = if per_replica > 0.0 {
+        (cpu_milli / per_replica).ceil() as u32
+    } else {
+        costs.min_replicas
+    };
+    want.clamp(costs.min_replicas.max(1), costs.max_replicas.max(1))
+}
+
+/// Right-sizes a request from usage: `ceil(usage × headroom)` in millicores and whole MiB.
+pub fn right_size(usage: Usage, headroom: f64) -> Resources {
+    let mem_mib = (usage.memory_bytes * headroom / MIB as f64).ceil().max(1.0) as u64;
+    Resources::cpu_mem(
+        (usage.cpu_milli * headroom).ceil().max(1.0) as u64,
+        mem_mib * MIB,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets;
+
+    #[test]
+    fn sidecar_memory_is_linear_in_what_it_sees() {
+        let c = presets::istio_1_24().sidecar;
+        let small = sidecar_usage(
+            &c,
+            Visibility {
+                clusters: 10.0,
+                endpoints: 20.0,
+            },
+            1000.0,
+        );
+        let big = sidecar_usage(
+            &c,
+            Visibility {
+                clusters: 1010.0,
+                endpoints: 5020.0,
+            },
+            1000.0,
+        );
+        let d = big.memory_bytes - small.memory_bytes;
+        let expected = 1000.0 * c.memory_per_cluster_bytes + 5000.0 * c.memory_per_endpoint_bytes;
+        assert!((d - expected).abs() < 1e-6);
+        // Istio 1.24: 0.20 vCPU at 1000 rps.
+        assert!((small.cpu_milli - 200.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hpa_and_right_sizing() {
+        let c = presets::istio_1_24().istiod;
+        assert_eq!(hpa_replicas(&c, 0.0), 1);
+        // 500m request at 80 %: 400m per replica; 1000m needs 3, capped at 5.
+        assert_eq!(hpa_replicas(&c, 1000.0), 3);
+        assert_eq!(hpa_replicas(&c, 1e6), 5);
+        let r = right_size(
+            Usage {
+                cpu_milli: 10.2,
+                memory_bytes: 60.0 * MIB as f64,
+            },
+            1.25,
+        );
+        assert_eq!(r.cpu_milli, 13);
+        assert_eq!(r.memory_bytes, 75 * MIB);
+    }
+
+    #[test]
+    fn mode_resolution_per_namespace() {
+        let mut m = presets::default_mesh_config(presets::istio_1_24());
+        m.exclude_namespaces.insert("kube-system".into());
+        m.waypoint_namespaces.insert("shop".into());
+        m.namespace_modes
+            .insert("ml".into(), NamespaceMode::Ambient);
+        m.mixed_default = NamespaceMode::Sidecar;
+        assert_eq!(
+            m.namespace_mode(MeshMode::Sidecar, "kube-system"),
+            NamespaceMode::Outside
+        );
+        assert_eq!(
+            m.namespace_mode(MeshMode::AmbientWaypoint, "shop"),
+            NamespaceMode::AmbientWaypoint
+        );
+        assert_eq!(
+            m.namespace_mode(MeshMode::AmbientWaypoint, "ml"),
+            NamespaceMode::Ambient
+        );
+        assert_eq!(
+            m.namespace_mode(MeshMode::Mixed, "ml"),
+            NamespaceMode::Ambient
+        );
+        assert_eq!(
+            m.namespace_mode(MeshMode::Mixed, "shop"),
+            NamespaceMode::Sidecar
+        );
+        assert_eq!(
+            m.namespace_mode(MeshMode::None, "shop"),
+            NamespaceMode::Outside
+        );
+        assert_eq!(
+            MeshMode::parse("ambient-waypoint"),
+            Some(MeshMode::AmbientWaypoint)
+        );
+    }
+}
