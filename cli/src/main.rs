@@ -1,12 +1,211 @@
 //! The `meshsim` command line.
+//!
+//! Exit codes: 0 success; 2 bad input (scenario, sweep or flag errors, unusable output
+//! directory), with every error located; 1 anything else.
 
-use clap::Parser;
+#![allow(clippy::print_stdout, reason = "the binary reports on stdout")]
 
-/// Discrete-event cluster simulator for capacity planning of Kubernetes service meshes.
+mod init;
+mod output;
+mod run;
+mod tables;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  meshsim run scenarios/gpu-inference-memory-bound.toml
+  meshsim run scenarios/sidecar-tax-500-pods.toml --modes sidecar,ambient --out /tmp/tax
+  meshsim validate my-cluster.toml
+  meshsim init --template gpu-inference my-cluster.toml
+  meshsim presets istio-1.24";
+
+/// Discrete-event cluster simulator for capacity planning of Kubernetes service meshes:
+/// what sidecars cost, what ambient mode gives back (memory, CPU, inference replicas, money),
+/// and what each mode does to latency.
 #[derive(Debug, Parser)]
-#[command(name = "meshsim", version, about, long_about = None)]
-struct Cli {}
+#[command(name = "meshsim", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: compare mesh modes, print the headline table, write CSV/Parquet tables.
+    #[command(
+        after_help = "Example:\n  meshsim run scenarios/gpu-inference-memory-bound.toml --out results/ --seed 7"
+    )]
+    Run(RunArgs),
+    /// Check a scenario without running it: every problem with file, line, column and key.
+    #[command(
+        after_help = "Example:\n  meshsim validate my-cluster.toml   # exit 0 when valid, 2 when not"
+    )]
+    Validate {
+        /// Scenario file (TOML), or a run.json written by `meshsim run`.
+        scenario: PathBuf,
+    },
+    /// Write a commented starter scenario that validates and runs.
+    #[command(
+        after_help = "Example:\n  meshsim init --template mixed-fleet fleet.toml && meshsim run fleet.toml"
+    )]
+    Init(init::InitArgs),
+    /// List the built-in mesh presets, or show one preset's figures and their sources.
+    #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
+    Presets {
+        /// Preset to show (e.g. istio-1.24).
+        name: Option<String>,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  meshsim completions bash > /etc/bash_completion.d/meshsim")]
+    Completions {
+        /// Shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  meshsim man > meshsim.1 && man ./meshsim.1")]
+    Man,
+}
+
+/// Arguments of `meshsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML), or a run.json from an earlier run to reproduce it.
+    pub scenario: PathBuf,
+    /// Output directory [default: meshsim-out/<scenario name>/]. Files are replaced atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seed for every random stream; the same seed gives byte-identical outputs.
+    /// Example: --seed 7
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Replications of the request simulation (confidence intervals need ≥ 2). Example: --replications 5
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Modes to compare, comma-separated: none, sidecar, ambient, ambient-waypoint, mixed,
+    /// linkerd, cilium. Example: --modes sidecar,ambient
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub modes: Option<Vec<String>>,
+    /// No progress bar and no summary table (files are still written).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: the message is already formatted (exit code 2).
+    Input(String),
+    /// Anything else (exit code 1).
+    Other(anyhow::Error),
+}
+
+fn presets(name: Option<&str>) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match name {
+        None => {
+            for n in meshsim_models::presets::NAMES {
+                let _ = writeln!(out, "{n}");
+            }
+            let _ = writeln!(
+                out,
+                "\n`meshsim presets NAME` shows a preset's figures and sources."
+            );
+        }
+        Some(n) => {
+            let Some(c) = meshsim_models::presets::by_name(n) else {
+                return Err(Failure::Input(format!(
+                    "error: unknown preset `{n}`\n  = help: {}",
+                    meshsim_scenarios::diag::choice_help(n, &meshsim_models::presets::NAMES)
+                )));
+            };
+            let mesh = meshsim_models::presets::default_mesh_config(c);
+            let scenario = meshsim_scenarios::Scenario {
+                name: "preset".into(),
+                description: String::new(),
+                seed: 1,
+                modes: vec![],
+                replications: 1,
+                nodes_required: false,
+                cluster: Default::default(),
+                mesh,
+                scheduler: Default::default(),
+                migration: None,
+            };
+            let file = meshsim_scenarios::render::render(&scenario);
+            let text = toml::to_string(&toml::Table::from_iter([(
+                "mesh".to_string(),
+                toml::Value::try_from(&file.mesh).map_err(|e| Failure::Other(e.into()))?,
+            )]))
+            .map_err(|e| Failure::Other(e.into()))?;
+            let _ = writeln!(
+                out,
+                "# Preset {n}: every figure, as scenario keys under [mesh]\n"
+            );
+            let _ = writeln!(out, "{text}");
+            let _ = writeln!(out, "# Sources");
+            for (k, v) in meshsim_models::presets::sources() {
+                let _ = writeln!(out, "# {k}: {v}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Validate { scenario } => match run::load_scenario(scenario) {
+            Ok(s) => {
+                let nodes = s.cluster.node_count();
+                println!(
+                    "ok: {}: scenario `{}`: {} pool(s), {nodes} node(s), {} workload(s), {} DaemonSet(s); modes {}",
+                    scenario.display(),
+                    s.name,
+                    s.cluster.pools.len(),
+                    s.cluster.workloads.len(),
+                    s.cluster.daemonsets.len(),
+                    s.modes
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                Ok(())
+            }
+            Err(d) => Err(Failure::Input(d.to_string())),
+        },
+        Command::Init(a) => init::init(a),
+        Command::Presets { name } => presets(name.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "meshsim",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())
+                .map_err(|e| Failure::Other(e.into()))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -174,13 +174,6 @@ fn main() {
         })
         .sum();
 
-    // Baseline: one state per node, built and dropped.
-    let start = Instant::now();
-    let states: Vec<(u64, u64, u32, [u16; 8])> =
-        (0..100_000u32).map(|i| (0, 0, i, [0; 8])).collect();
-    black_box(&states);
-    let baseline = start.elapsed();
-
     let cfg = SchedulerConfig {
         strategy,
         gpu_weight: 0,

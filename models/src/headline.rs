@@ -223,25 +223,46 @@ pub fn compare_runs(study: &Study<'_>, runs: &[ModeRun]) -> Vec<ModeResult> {
             .map(|r| r.inference_replicas as i64)
     };
     let (side, none) = (replicas_of(MeshMode::Sidecar), replicas_of(MeshMode::None));
+    for r in &mut results {
+        r.replicas_recovered_vs_sidecar = side.map(|s| r.inference_replicas as i64 - s);
+        r.replicas_recovered_vs_none = none.map(|n| r.inference_replicas as i64 - n);
+    }
+    reprice(study, &mut results);
+    let _ = cluster;
+    results
+}
+
+/// Recomputes cost, nodes removable, savings against sidecar and ROI from each pool's
+/// `nodes_required` (after those were computed or changed).
+pub fn reprice(study: &Study<'_>, results: &mut [ModeResult]) {
+    for r in results.iter_mut() {
+        r.cost_usd_per_month = study
+            .cluster
+            .pools
+            .iter()
+            .zip(&r.pools)
+            .map(|(p, x)| p.monthly_cost_usd(x.nodes_required))
+            .sum();
+        r.nodes_removable = r.pools.iter().map(|p| p.nodes - p.nodes_required).sum();
+    }
     let side_cost = results
         .iter()
         .find(|r| r.mode == MeshMode::Sidecar)
         .map(|r| r.cost_usd_per_month);
-    for r in &mut results {
-        r.replicas_recovered_vs_sidecar = side.map(|s| r.inference_replicas as i64 - s);
-        r.replicas_recovered_vs_none = none.map(|n| r.inference_replicas as i64 - n);
+    for r in results.iter_mut() {
         r.savings_usd_per_month = side_cost.map(|c| c - r.cost_usd_per_month);
-        if let (Some(mig), Some(sav)) = (study.migration, r.savings_usd_per_month) {
-            let cost = mig.sprints * mig.cost_per_sprint_usd;
-            r.roi = Some(Roi {
-                engineering_cost_usd: cost,
-                payback_months: (sav > 0.0).then(|| cost / sav),
-                net_12_months_usd: 12.0 * sav - cost,
-            });
-        }
+        r.roi = match (study.migration, r.savings_usd_per_month) {
+            (Some(mig), Some(sav)) => {
+                let cost = mig.sprints * mig.cost_per_sprint_usd;
+                Some(Roi {
+                    engineering_cost_usd: cost,
+                    payback_months: (sav > 0.0).then(|| cost / sav),
+                    net_12_months_usd: 12.0 * sav - cost,
+                })
+            }
+            _ => None,
+        };
     }
-    let _ = cluster;
-    results
 }
 
 fn placed_counts(run: &ModeRun) -> Vec<u32> {
@@ -375,13 +396,6 @@ fn summarise(study: &Study<'_>, run: &ModeRun, targets: &[u32]) -> ModeResult {
             p.nodes_required = n;
         }
     }
-    let cost_usd_per_month = cluster
-        .pools
-        .iter()
-        .zip(&pools)
-        .map(|(p, r)| p.monthly_cost_usd(r.nodes_required))
-        .sum();
-    let nodes_removable = pools.iter().map(|p| p.nodes - p.nodes_required).sum();
     let fleet_allocatable = pools.iter().fold(Resources::ZERO, |a, p| a + p.allocatable);
 
     ModeResult {
@@ -404,9 +418,9 @@ fn summarise(study: &Study<'_>, run: &ModeRun, targets: &[u32]) -> ModeResult {
         gpus_idle_by_reason,
         binding_resource,
         fleet_cost_usd_per_month: cluster.monthly_cost_usd(),
-        cost_usd_per_month,
+        cost_usd_per_month: 0.0,
         savings_usd_per_month: None,
-        nodes_removable,
+        nodes_removable: 0,
         roi: None,
     }
 }

@@ -53,8 +53,8 @@ pub fn istio_1_24() -> MeshCosts {
             request: Resources::cpu_mem(200, 512 * MIB),
             base_memory_bytes: 10.0 * MIB_F,
             memory_per_local_pod_bytes: 16.0 * KIB_F,
-            memory_per_cluster_pod_bytes: 512.0 * MIB_F / 200_000.0,
-            memory_per_connection_bytes: 512.0 * MIB_F / 100_000.0,
+            memory_per_cluster_pod_bytes: (512.0 * MIB_F / 200_000.0).round(),
+            memory_per_connection_bytes: (512.0 * MIB_F / 100_000.0).round(),
             memory_per_1000_rps_bytes: 1.0 * MIB_F,
             base_cpu_milli: 0.0,
             cpu_milli_per_1000_rps: 60.0,
@@ -200,11 +200,11 @@ pub fn sources() -> &'static [(&'static str, &'static str)] {
         ),
         (
             "ztunnel.memory_per_cluster_pod",
-            "2.6 KiB: the ztunnel chart says 512Mi suffices for a ~200k-pod cluster",
+            "2,684 bytes (512Mi / 200,000, rounded): the ztunnel chart says 512Mi suffices for a ~200k-pod cluster",
         ),
         (
             "ztunnel.memory_per_connection",
-            "5.2 KiB: the ztunnel chart says 512Mi suffices for 100k open connections (copy buffers start at 1 KiB per direction; istio/ztunnel src/copy.rs)",
+            "5,369 bytes (512Mi / 100,000, rounded): the ztunnel chart says 512Mi suffices for 100k open connections (copy buffers start at 1 KiB per direction; istio/ztunnel src/copy.rs)",
         ),
         (
             "ztunnel.memory_per_local_pod",
@@ -282,6 +282,31 @@ pub fn sources() -> &'static [(&'static str, &'static str)] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Byte figures are whole bytes, so a resolved scenario written out reproduces them exactly.
+    #[test]
+    fn byte_figures_are_whole() {
+        for n in NAMES {
+            let c = by_name(n).unwrap();
+            for v in [
+                c.sidecar.base_memory_bytes,
+                c.sidecar.memory_per_cluster_bytes,
+                c.sidecar.memory_per_endpoint_bytes,
+                c.ztunnel.base_memory_bytes,
+                c.ztunnel.memory_per_local_pod_bytes,
+                c.ztunnel.memory_per_cluster_pod_bytes,
+                c.ztunnel.memory_per_connection_bytes,
+                c.ztunnel.memory_per_1000_rps_bytes,
+                c.waypoint.base_memory_bytes,
+                c.istiod.per_proxy.memory_bytes,
+                c.linkerd_proxy.base_memory_bytes,
+                c.cilium_agent.base_memory_bytes,
+                c.cilium_agent.memory_per_cluster_pod_bytes,
+            ] {
+                assert_eq!(v.fract(), 0.0, "{n}: {v}");
+            }
+        }
+    }
 
     #[test]
     fn every_preset_resolves_by_name() {

@@ -10,9 +10,9 @@ use meshsim_models::presets;
 use meshsim_models::resources::{GIB, MIB, Resources};
 use meshsim_models::scheduler::{SchedulerConfig, Strategy, TieBreak};
 
-/// `31.9Gi` as Kubernetes rounds it: up to whole bytes.
-const GI_31_9: u64 = 34_252_621_415;
-const GI_15_9: u64 = 17_072_495_821; // ceil(15.9 × 2^30)
+/// `31.9Gi` as Kubernetes rounds it: up to whole bytes (31.9 × 2^30 = 34,252,364,185.6).
+const GI_31_9: u64 = 34_252_364_186;
+const GI_15_9: u64 = 17_072_495_002; // ceil(15.9 × 2^30)
 
 fn gpu_taint() -> Taint {
     Taint {
@@ -77,7 +77,7 @@ fn replicas(cluster: &Cluster, mode: MeshMode) -> usize {
 
 #[test]
 fn sidecars_cost_a_replica_on_a_memory_tight_gpu_node() {
-    // 8 × 31.9Gi = 255.2Gi leaves 817 MiB. Eight 128Mi sidecars need 1024 MiB: only 7 fit.
+    // 8 × 31.9Gi = 255.2Gi leaves 819.2 MiB. Eight 128Mi sidecars need 1024 MiB: only 7 fit.
     // No mesh: 8. Ambient: ztunnel 512Mi + istio-cni 100Mi = 612 MiB still fit: 8.
     let cluster = Cluster {
         pools: fleet(1),

@@ -1,1 +1,122 @@
-//! meshsim scenarios (placeholder until the scenario format lands).
+//! # meshsim-scenarios
+//!
+//! Scenario files: what a user writes (TOML with Kubernetes quantities and durations), how it is
+//! checked (unknown keys, wrong types, bad units, broken references and absurd sizes are all
+//! located errors with file, line, column and key), and the validated [`Scenario`] the models
+//! run. The shipped scenario library lives next to this crate's sources, in `scenarios/*.toml`.
+
+pub mod diag;
+pub mod file;
+pub mod limits;
+pub mod render;
+mod resolve;
+pub mod units;
+
+use std::path::Path;
+
+use meshsim_models::cluster::Cluster;
+use meshsim_models::headline::Migration;
+use meshsim_models::mesh::{MeshConfig, MeshMode};
+use meshsim_models::scheduler::SchedulerConfig;
+
+pub use diag::{Diagnostic, Diagnostics, Source};
+
+/// Label every node carries with its pool's name; `pool = "x"` on a workload selects it.
+pub const POOL_LABEL: &str = "meshsim.io/pool";
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name (names the output directory).
+    pub name: String,
+    /// What it answers.
+    pub description: String,
+    /// Run seed.
+    pub seed: u64,
+    /// Modes compared.
+    pub modes: Vec<MeshMode>,
+    /// Replications.
+    pub replications: u32,
+    /// Compute nodes required at equal replicas.
+    pub nodes_required: bool,
+    /// The fleet and its workloads.
+    pub cluster: Cluster,
+    /// The mesh.
+    pub mesh: MeshConfig,
+    /// Scheduler settings.
+    pub scheduler: SchedulerConfig,
+    /// Migration effort, if given.
+    pub migration: Option<Migration>,
+}
+
+/// Reads, parses and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
+    let name = path.display().to_string();
+    let text = read_bounded(path)?;
+    parse(&name, &text)
+}
+
+/// Reads a user's file whole, refusing oversized and non-UTF-8 files with a located error.
+pub fn read_bounded(path: &Path) -> Result<String, Diagnostics> {
+    let name = path.display().to_string();
+    let whole = |message: String, help: Option<String>| {
+        Diagnostics(vec![Diagnostic {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message,
+            help,
+            snippet: None,
+        }])
+    };
+    let meta =
+        std::fs::metadata(path).map_err(|e| whole(format!("cannot read the file: {e}"), None))?;
+    if meta.is_dir() {
+        return Err(whole("is a directory, not a file".into(), None));
+    }
+    if meta.len() > limits::MAX_FILE_BYTES {
+        return Err(whole(
+            format!(
+                "the file is {} bytes; meshsim reads files up to {} bytes",
+                meta.len(),
+                limits::MAX_FILE_BYTES
+            ),
+            None,
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| whole(format!("cannot read the file: {e}"), None))?;
+    String::from_utf8(bytes).map_err(|e| {
+        whole(
+            format!(
+                "the file is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            None,
+        )
+    })
+}
+
+/// Parses and validates scenario text; `name` is used in messages.
+pub fn parse(name: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    let src = Source { name, text };
+    if text.trim().is_empty() {
+        let mut d = src.whole("the file is empty");
+        d.help = Some("start from a template: `meshsim init --template gpu-inference`".into());
+        return Err(Diagnostics(vec![d]));
+    }
+    let file: file::ScenarioFile = match toml::from_str(text) {
+        Ok(f) => f,
+        Err(e) => return Err(Diagnostics(vec![diag::from_toml_error(&src, &e)])),
+    };
+    let mut ctx = resolve::Ctx {
+        src: &src,
+        errors: Vec::new(),
+    };
+    let scenario = resolve::resolve(&mut ctx, &file);
+    match scenario {
+        Some(s) if ctx.errors.is_empty() => Ok(s),
+        _ => Err(Diagnostics(ctx.errors)),
+    }
+}

@@ -1,0 +1,329 @@
+//! The output tables, built as polars DataFrames by pure functions. Column names carry their
+//! unit; the columns and units are documented in `cli/SCHEMA.md` and versioned by
+//! `schema_version`.
+
+use anyhow::Result;
+use meshsim_models::headline::ModeResult;
+use meshsim_models::packing::Component;
+use meshsim_models::resources::{gib, vcpu};
+use polars::prelude::{Column, DataFrame};
+
+/// Version of the output schema; bump on any change to columns or their meaning.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Rounds to 6 decimal places, so outputs carry no float noise (0.30000000000000004).
+pub fn r6(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1e6).round() / 1e6
+    } else {
+        x
+    }
+}
+
+/// Columns collected row by row.
+#[derive(Default)]
+pub struct Builder {
+    cols: Vec<(String, Col)>,
+}
+
+enum Col {
+    Str(Vec<String>),
+    F64(Vec<Option<f64>>),
+    I64(Vec<Option<i64>>),
+}
+
+impl Builder {
+    fn col(&mut self, name: &str, make: impl FnOnce() -> Col) -> &mut Col {
+        if let Some(i) = self.cols.iter().position(|(n, _)| n == name) {
+            &mut self.cols[i].1
+        } else {
+            self.cols.push((name.to_string(), make()));
+            &mut self.cols.last_mut().expect("just pushed").1
+        }
+    }
+    /// Appends a string cell.
+    pub fn s(&mut self, name: &str, v: impl Into<String>) {
+        if let Col::Str(c) = self.col(name, || Col::Str(Vec::new())) {
+            c.push(v.into());
+        }
+    }
+    /// Appends a float cell (rounded to 6 decimals), or null.
+    pub fn f(&mut self, name: &str, v: Option<f64>) {
+        if let Col::F64(c) = self.col(name, || Col::F64(Vec::new())) {
+            c.push(v.map(r6));
+        }
+    }
+    /// Appends an integer cell, or null.
+    pub fn i(&mut self, name: &str, v: Option<i64>) {
+        if let Col::I64(c) = self.col(name, || Col::I64(Vec::new())) {
+            c.push(v);
+        }
+    }
+    /// The table.
+    pub fn build(self) -> Result<DataFrame> {
+        let cols: Vec<Column> = self
+            .cols
+            .into_iter()
+            .map(|(n, c)| match c {
+                Col::Str(v) => Column::new(n.into(), v),
+                Col::F64(v) => Column::new(n.into(), v),
+                Col::I64(v) => Column::new(n.into(), v),
+            })
+            .collect();
+        Ok(DataFrame::new_infer_height(cols)?)
+    }
+}
+
+/// Context shared by every row.
+#[derive(Clone, Copy, Debug)]
+pub struct RunInfo<'a> {
+    /// Scenario name.
+    pub scenario: &'a str,
+    /// Seed.
+    pub seed: u64,
+}
+
+fn head(b: &mut Builder, info: &RunInfo<'_>, mode: &str) {
+    b.i("schema_version", Some(SCHEMA_VERSION));
+    b.s("scenario", info.scenario);
+    b.s("mode", mode);
+    b.i("seed", Some(info.seed as i64));
+}
+
+/// Latency figures of one mode for `summary.csv` (all `None` when not simulated).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LatencyCells {
+    /// Added latency per hop against `none`, P50/P90/P99 (ms), with 95 % CI half-widths.
+    pub hop_p50_ms: Option<(f64, Option<f64>)>,
+    /// P90.
+    pub hop_p90_ms: Option<(f64, Option<f64>)>,
+    /// P99.
+    pub hop_p99_ms: Option<(f64, Option<f64>)>,
+    /// End-to-end P99 of the longest call graph (ms).
+    pub chain_p99_ms: Option<(f64, Option<f64>)>,
+    /// Proxy CPU from the request simulation, vCPU.
+    pub proxy_cpu_simulated_vcpu: Option<(f64, Option<f64>)>,
+    /// Highest proxy utilisation.
+    pub max_proxy_utilisation: Option<f64>,
+}
+
+/// `summary.csv`: one row per mode.
+pub fn summary(
+    info: &RunInfo<'_>,
+    results: &[ModeResult],
+    latency: &[LatencyCells],
+    with_ci: bool,
+) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for (r, lat) in results.iter().zip(latency) {
+        head(&mut b, info, r.mode.as_str());
+        let nodes: u64 = r.pools.iter().map(|p| u64::from(p.nodes)).sum();
+        let gpu_nodes: u64 = r
+            .pools
+            .iter()
+            .filter(|p| p.gpus_per_node > 0)
+            .map(|p| u64::from(p.nodes))
+            .sum();
+        b.i("nodes", Some(nodes as i64));
+        b.i("gpu_nodes", Some(gpu_nodes as i64));
+        b.i("pods_placed", Some(r.pods_placed as i64));
+        b.i("pods_pending", Some(r.pods_pending as i64));
+        b.i("proxies", Some(r.proxies as i64));
+        b.f(
+            "proxy_memory_request_gib",
+            Some(gib(r.data_plane_request.memory_bytes)),
+        );
+        b.f(
+            "proxy_memory_usage_gib",
+            Some(r.data_plane_usage.memory_bytes / (1u64 << 30) as f64),
+        );
+        b.f(
+            "proxy_cpu_request_vcpu",
+            Some(vcpu(r.data_plane_request.cpu_milli)),
+        );
+        b.f(
+            "proxy_cpu_usage_vcpu",
+            Some(r.data_plane_usage.cpu_milli / 1000.0),
+        );
+        b.f(
+            "proxy_memory_request_share",
+            Some(r.data_plane_memory_share()),
+        );
+        b.f("proxy_cpu_request_share", Some(r.data_plane_cpu_share()));
+        b.f(
+            "control_plane_memory_request_gib",
+            Some(gib(r.control_plane_request.memory_bytes)),
+        );
+        b.f(
+            "control_plane_cpu_request_vcpu",
+            Some(vcpu(r.control_plane_request.cpu_milli)),
+        );
+        b.i("inference_replicas", Some(r.inference_replicas as i64));
+        b.i("replicas_recovered", r.replicas_recovered_vs_sidecar);
+        b.i("replicas_recovered_vs_none", r.replicas_recovered_vs_none);
+        b.f("gpus_idle", Some(r.gpus_idle));
+        b.s(
+            "gpus_idle_reason",
+            r.gpus_idle_by_reason
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", r6(*v)))
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        b.s("binding_resource", r.binding_resource.clone());
+        b.i(
+            "nodes_required",
+            Some(r.pools.iter().map(|p| i64::from(p.nodes_required)).sum()),
+        );
+        b.i("nodes_removable", Some(i64::from(r.nodes_removable)));
+        b.f("fleet_cost_usd_per_month", Some(r.fleet_cost_usd_per_month));
+        b.f("cost_usd_per_month", Some(r.cost_usd_per_month));
+        b.f("savings_usd_per_month", r.savings_usd_per_month);
+        b.f(
+            "engineering_cost_usd",
+            r.roi.map(|x| x.engineering_cost_usd),
+        );
+        b.f("payback_months", r.roi.and_then(|x| x.payback_months));
+        b.f("net_12_months_usd", r.roi.map(|x| x.net_12_months_usd));
+        let cells = [
+            ("hop_p50_ms", lat.hop_p50_ms),
+            ("hop_p90_ms", lat.hop_p90_ms),
+            ("hop_p99_ms", lat.hop_p99_ms),
+            ("chain_p99_ms", lat.chain_p99_ms),
+            ("proxy_cpu_simulated_vcpu", lat.proxy_cpu_simulated_vcpu),
+        ];
+        for (name, v) in cells {
+            b.f(name, v.map(|x| x.0));
+            if with_ci {
+                b.f(&format!("{name}_ci95"), v.and_then(|x| x.1));
+            }
+        }
+        b.f("max_proxy_utilisation", lat.max_proxy_utilisation);
+    }
+    b.build()
+}
+
+/// `pools.csv`: mode × pool.
+pub fn pools(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for r in results {
+        for p in &r.pools {
+            head(&mut b, info, r.mode.as_str());
+            b.s("pool", p.name.clone());
+            b.i("nodes", Some(i64::from(p.nodes)));
+            b.i("nodes_used", Some(i64::from(p.nodes_used)));
+            b.i("nodes_required", Some(i64::from(p.nodes_required)));
+            b.i("gpus_per_node", Some(i64::from(p.gpus_per_node)));
+            let frac = |a: f64, b: f64| if b > 0.0 { Some(a / b) } else { None };
+            let (ca, cr) = (vcpu(p.allocatable.cpu_milli), vcpu(p.requested.cpu_milli));
+            let (ma, mr) = (
+                gib(p.allocatable.memory_bytes),
+                gib(p.requested.memory_bytes),
+            );
+            let (ga, gr) = (
+                f64::from(p.allocatable.gpus),
+                f64::from(p.requested.gpu_milli) / 1000.0,
+            );
+            b.f("cpu_allocatable_vcpu", Some(ca));
+            b.f("cpu_requested_vcpu", Some(cr));
+            b.f("cpu_utilisation", frac(cr, ca));
+            b.f("memory_allocatable_gib", Some(ma));
+            b.f("memory_requested_gib", Some(mr));
+            b.f("memory_utilisation", frac(mr, ma));
+            b.f("gpus_allocatable", Some(ga));
+            b.f("gpus_requested", Some(gr));
+            b.f("gpu_utilisation", frac(gr, ga));
+            b.i("pods", Some(p.pods as i64));
+            b.i("pod_capacity", Some(p.pod_capacity as i64));
+            b.s("binding_resource", p.binding_resource.clone());
+            b.f("price_usd_per_hour", Some(p.price_per_hour_usd));
+            b.f(
+                "cost_usd_per_month",
+                Some(
+                    f64::from(p.nodes)
+                        * p.price_per_hour_usd
+                        * meshsim_models::resources::HOURS_PER_MONTH,
+                ),
+            );
+            b.f(
+                "required_cost_usd_per_month",
+                Some(
+                    f64::from(p.nodes_required)
+                        * p.price_per_hour_usd
+                        * meshsim_models::resources::HOURS_PER_MONTH,
+                ),
+            );
+        }
+    }
+    b.build()
+}
+
+/// `pending.csv`: mode × workload with pending pods.
+pub fn pending(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for r in results {
+        for p in &r.pending {
+            head(&mut b, info, r.mode.as_str());
+            b.s("workload", p.workload.clone());
+            b.i("count", Some(p.count as i64));
+            b.s("reason", p.reason.clone());
+        }
+    }
+    if b.cols.is_empty() {
+        // Header only: every column, no rows.
+        for (n, c) in [
+            ("schema_version", 'i'),
+            ("scenario", 's'),
+            ("mode", 's'),
+            ("seed", 'i'),
+            ("workload", 's'),
+            ("count", 'i'),
+            ("reason", 's'),
+        ] {
+            b.cols.push((
+                n.to_string(),
+                if c == 's' {
+                    Col::Str(Vec::new())
+                } else {
+                    Col::I64(Vec::new())
+                },
+            ));
+        }
+    }
+    b.build()
+}
+
+/// `components.csv`: mode × mesh component.
+pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for r in results {
+        for c in Component::ALL {
+            let Some(x) = r.components.get(&c) else {
+                continue;
+            };
+            head(&mut b, info, r.mode.as_str());
+            b.s("component", c.as_str());
+            b.i("count", Some(x.count as i64));
+            b.f("memory_request_gib", Some(gib(x.request.memory_bytes)));
+            b.f(
+                "memory_usage_gib",
+                Some(x.usage.memory_bytes / (1u64 << 30) as f64),
+            );
+            b.f("cpu_request_vcpu", Some(vcpu(x.request.cpu_milli)));
+            b.f("cpu_usage_vcpu", Some(x.usage.cpu_milli / 1000.0));
+        }
+    }
+    if b.cols.is_empty() {
+        head(&mut b, info, "");
+        b.s("component", "");
+        b.i("count", None);
+        b.f("memory_request_gib", None);
+        b.f("memory_usage_gib", None);
+        b.f("cpu_request_vcpu", None);
+        b.f("cpu_usage_vcpu", None);
+        let mut df = b.build()?;
+        df = df.head(Some(0));
+        return Ok(df);
+    }
+    b.build()
+}

@@ -1,0 +1,119 @@
+//! The smaller commands: --version, --help, init, validate, presets, completions, man.
+
+use crate::{meshsim, scenario, text};
+
+#[test]
+fn version_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = meshsim(dir.path(), &["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        text(&o).0.trim(),
+        format!("meshsim {}", env!("CARGO_PKG_VERSION"))
+    );
+    let o = meshsim(dir.path(), &["--help"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    for s in [
+        "run",
+        "validate",
+        "init",
+        "presets",
+        "completions",
+        "man",
+        "Examples:",
+    ] {
+        assert!(out.contains(s), "{s} missing from --help:\n{out}");
+    }
+    let o = meshsim(dir.path(), &["run", "--help"]);
+    let (out, _) = text(&o);
+    for s in [
+        "--out",
+        "--seed",
+        "--replications",
+        "--modes",
+        "--quiet",
+        "Example",
+    ] {
+        assert!(out.contains(s), "{s} missing from run --help:\n{out}");
+    }
+}
+
+#[test]
+fn init_templates_validate_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for t in ["gpu-inference", "mixed-fleet"] {
+        let f = format!("{t}.toml");
+        let o = meshsim(dir.path(), &["init", "--template", t, &f]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        let o = meshsim(dir.path(), &["validate", &f]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        let o = meshsim(dir.path(), &["run", &f, "--out", t, "--quiet"]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    // It never overwrites by accident.
+    let o = meshsim(dir.path(), &["init", "gpu-inference.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("already exists"));
+    let o = meshsim(dir.path(), &["init", "--force", "gpu-inference.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario("half-migrated");
+    let o = meshsim(dir.path(), &["validate", f.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        out.contains("ok:") && out.contains("scenario `half-migrated`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn presets_list_and_show_with_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = meshsim(dir.path(), &["presets"]);
+    assert!(text(&o).0.contains("istio-1.24"));
+    let o = meshsim(dir.path(), &["presets", "istio-1.24"]);
+    let (out, _) = text(&o);
+    assert!(out.contains("[mesh.sidecar]"), "{out}");
+    assert!(
+        out.contains("Performance and Scalability") || out.contains("performance page"),
+        "{out}"
+    );
+    let o = meshsim(dir.path(), &["presets", "istio-1.2"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let o = meshsim(dir.path(), &["completions", shell]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(text(&o).0.contains("meshsim"), "{shell}");
+    }
+    let o = meshsim(dir.path(), &["man"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.starts_with(".ie") || out.contains(".TH meshsim"),
+        "{}",
+        &out[..200.min(out.len())]
+    );
+}
+
+#[test]
+fn progress_bar_is_hidden_when_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario("gpu-inference-gpu-bound");
+    let o = meshsim(dir.path(), &["run", f.to_str().unwrap(), "--out", "o"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        err.is_empty(),
+        "stderr is not a terminal here, so no progress output: {err:?}"
+    );
+}

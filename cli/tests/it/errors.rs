@@ -1,0 +1,500 @@
+//! The bad-input catalogue: every broken input is answered with a located message, exit code 2,
+//! no panic and no output file.
+
+use std::path::Path;
+
+use crate::{files_under, meshsim, text};
+
+/// A minimal valid scenario, to break one line at a time.
+const BASE: &str = r#"[scenario]
+name = "t"
+modes = ["none", "sidecar"]
+
+[[pools]]
+name = "cpu"
+count = 2
+cpu = "16"
+memory = "64Gi"
+
+[[pools]]
+name = "gpu"
+count = 1
+cpu = "32"
+memory = "256Gi"
+gpus = 4
+
+[[workloads]]
+name = "web"
+namespace = "shop"
+replicas = 3
+requests = { cpu = "500m", memory = "1Gi" }
+"#;
+
+/// Runs `meshsim run` on `content` and checks the contract; returns stderr.
+fn bad_run(content: &[u8], expect: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.toml");
+    std::fs::write(&f, content).unwrap();
+    check(dir.path(), &["run", "bad.toml", "--out", "out"], expect)
+}
+
+fn check(cwd: &Path, args: &[&str], expect: &[&str]) -> String {
+    let o = meshsim(cwd, args);
+    let (out, err) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "args {args:?}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected {e:?} in:\n{err}");
+    }
+    let written = files_under(&cwd.join("out"));
+    assert!(written.is_empty(), "partial output: {written:?}");
+    err
+}
+
+fn with(line_from: &str, line_to: &str) -> Vec<u8> {
+    assert!(BASE.contains(line_from), "{line_from}");
+    BASE.replacen(line_from, line_to, 1).into_bytes()
+}
+
+#[test]
+fn base_scenario_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), BASE).unwrap();
+    let o = meshsim(dir.path(), &["run", "ok.toml", "--out", "out", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    check(
+        dir.path(),
+        &["run", "nope.toml", "--out", "out"],
+        &["nope.toml", "cannot read the file"],
+    );
+}
+
+#[test]
+fn empty_file() {
+    bad_run(
+        b"  \n\n",
+        &["bad.toml", "the file is empty", "meshsim init"],
+    );
+}
+
+#[test]
+fn invalid_toml() {
+    bad_run(b"[scenario\nname = \"x\"\n", &["bad.toml:1:", "error"]);
+}
+
+#[test]
+fn wrong_type() {
+    bad_run(
+        &with("count = 2", "count = \"two\""),
+        &["bad.toml:7:9", "pools[0].count", "invalid type"],
+    );
+}
+
+#[test]
+fn negative_count() {
+    bad_run(
+        &with("count = 2", "count = -3"),
+        &["bad.toml:7:9", "pools[0].count", "must be at least 1"],
+    );
+}
+
+#[test]
+fn zero_count() {
+    bad_run(
+        &with("count = 2", "count = 0"),
+        &["pools[0].count", "must be at least 1"],
+    );
+}
+
+#[test]
+fn zero_replicas() {
+    bad_run(
+        &with("replicas = 3", "replicas = 0"),
+        &["workloads[0].replicas", "must be at least 1"],
+    );
+}
+
+#[test]
+fn replicas_neither_number_nor_fill() {
+    bad_run(
+        &with("replicas = 3", "replicas = \"lots\""),
+        &["workloads[0].replicas", "\"fill\""],
+    );
+}
+
+#[test]
+fn unknown_memory_unit() {
+    bad_run(
+        &with("memory = \"64Gi\"", "memory = \"64Qi\""),
+        &[
+            "bad.toml:9:10",
+            "pools[0].memory",
+            "unknown unit suffix `Qi`",
+            "Ki Mi Gi",
+        ],
+    );
+}
+
+#[test]
+fn unknown_cpu_unit() {
+    bad_run(
+        &with("cpu = \"16\"", "cpu = \"16 cores\""),
+        &["bad.toml:8:7", "pools[0].cpu", "unknown unit suffix"],
+    );
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    bad_run(
+        &with("cpu = \"16\"", "cpus = \"16\""),
+        &[
+            "bad.toml:8:1",
+            "pools[0].cpus",
+            "unknown key `cpus`",
+            "did you mean `cpu`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_section_with_suggestion() {
+    let mut s = BASE.to_string();
+    s.push_str("\n[schedular]\nstrategy = \"most-allocated\"\n");
+    bad_run(
+        s.as_bytes(),
+        &["unknown key `schedular`", "did you mean `scheduler`?"],
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    bad_run(
+        &with("memory = \"64Gi\"\n", ""),
+        &["pools[0]", "missing field `memory`"],
+    );
+}
+
+#[test]
+fn reference_to_unknown_pool() {
+    let mut s = BASE.to_string();
+    s.push_str("pool = \"gpuu\"\n");
+    bad_run(
+        s.as_bytes(),
+        &[
+            "workloads[0].pool",
+            "unknown pool `gpuu`",
+            "did you mean `gpu`?",
+        ],
+    );
+}
+
+#[test]
+fn gpu_request_on_a_pool_without_gpus() {
+    let mut s = BASE.replacen(
+        "requests = { cpu = \"500m\", memory = \"1Gi\" }",
+        "requests = { cpu = \"500m\", memory = \"1Gi\", gpu = 1 }",
+        1,
+    );
+    s.push_str("pool = \"cpu\"\n");
+    bad_run(
+        s.as_bytes(),
+        &[
+            "workloads[0].requests",
+            "requests GPUs but its pool `cpu` has none",
+        ],
+    );
+}
+
+#[test]
+fn gpu_request_when_no_pool_has_gpus() {
+    let s = BASE.replacen("gpus = 4\n", "", 1).replacen(
+        "memory = \"1Gi\" }",
+        "memory = \"1Gi\", gpu = 1 }",
+        1,
+    );
+    bad_run(s.as_bytes(), &["requests GPUs but no pool has GPUs"]);
+}
+
+#[test]
+fn gpu_fraction_out_of_range() {
+    let s = BASE.replacen(
+        "memory = \"1Gi\" }",
+        "memory = \"1Gi\", gpu_fraction = 1.5 }",
+        1,
+    );
+    bad_run(s.as_bytes(), &["gpu_fraction 1.5 must be between 0 and 1"]);
+}
+
+#[test]
+fn whole_and_shared_gpu_together() {
+    let s = BASE.replacen(
+        "memory = \"1Gi\" }",
+        "memory = \"1Gi\", gpu = 1, gpu_fraction = 0.5 }",
+        1,
+    );
+    bad_run(s.as_bytes(), &["not both"]);
+}
+
+#[test]
+fn absurd_node_count_is_refused_without_allocating() {
+    bad_run(
+        &with("count = 2", "count = 1000000000000"),
+        &[
+            "pools[0].count",
+            "1000000000000 nodes is beyond meshsim's limit of 1000000",
+        ],
+    );
+}
+
+#[test]
+fn absurd_fleet_total() {
+    let s =
+        BASE.replacen("count = 2", "count = 600000", 1)
+            .replacen("count = 1", "count = 600000", 1);
+    bad_run(
+        s.as_bytes(),
+        &["1200000 nodes in all pools is beyond meshsim's limit"],
+    );
+}
+
+#[test]
+fn absurd_replicas() {
+    bad_run(
+        &with("replicas = 3", "replicas = 99999999999"),
+        &["beyond meshsim's limit of 10000000"],
+    );
+}
+
+#[test]
+fn unknown_mode_in_file() {
+    bad_run(
+        &with(
+            "modes = [\"none\", \"sidecar\"]",
+            "modes = [\"none\", \"sidecars\"]",
+        ),
+        &[
+            "scenario.modes",
+            "unknown mesh mode `sidecars`",
+            "did you mean `sidecar`?",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_pool_names() {
+    bad_run(
+        &with("name = \"gpu\"", "name = \"cpu\""),
+        &["pools[1].name", "pool `cpu` is defined twice"],
+    );
+}
+
+#[test]
+fn duplicate_workload_names() {
+    let mut s = BASE.to_string();
+    s.push_str("\n[[workloads]]\nname = \"web\"\nreplicas = 1\n");
+    bad_run(
+        s.as_bytes(),
+        &["workloads[1].name", "workload `web` is defined twice"],
+    );
+}
+
+#[test]
+fn unknown_preset() {
+    let mut s = BASE.to_string();
+    s.push_str("\n[mesh]\npreset = \"istio-1.42\"\n");
+    bad_run(
+        s.as_bytes(),
+        &["mesh.preset", "unknown preset `istio-1.42`", "istio-1.24"],
+    );
+}
+
+#[test]
+fn unknown_taint_effect() {
+    let s = BASE.replacen(
+        "gpus = 4\n",
+        "gpus = 4\ntaints = [{ key = \"gpu\", effect = \"NoScheduel\" }]\n",
+        1,
+    );
+    bad_run(
+        s.as_bytes(),
+        &[
+            "unknown taint effect `NoScheduel`",
+            "did you mean `NoSchedule`?",
+        ],
+    );
+}
+
+#[test]
+fn bad_duration() {
+    let mut s = BASE.to_string();
+    s.push_str("\n[mesh.ztunnel]\ncpu_per_new_connection = \"5 parsecs\"\n");
+    bad_run(
+        s.as_bytes(),
+        &["mesh.ztunnel.cpu_per_new_connection", "is not a duration"],
+    );
+}
+
+#[test]
+fn namespace_without_workloads() {
+    let mut s = BASE.to_string();
+    s.push_str("\n[mesh.namespaces]\nshopp = \"ambient\"\n");
+    bad_run(
+        s.as_bytes(),
+        &[
+            "no workload runs in namespace `shopp`",
+            "did you mean `shop`?",
+        ],
+    );
+}
+
+#[test]
+fn negative_price() {
+    let s = BASE.replacen(
+        "memory = \"64Gi\"\n",
+        "memory = \"64Gi\"\nprice_per_hour = -1.5\n",
+        1,
+    );
+    bad_run(
+        s.as_bytes(),
+        &["pools[0].price_per_hour", "-1.5 is not a valid price"],
+    );
+}
+
+#[test]
+fn reservations_larger_than_the_node() {
+    let s = BASE.replacen(
+        "memory = \"64Gi\"\n",
+        "memory = \"64Gi\"\nkube_reserved = { cpu = \"20\" }\n",
+        1,
+    );
+    bad_run(s.as_bytes(), &["pool `cpu` has no allocatable CPU"]);
+}
+
+#[test]
+fn invalid_scenario_name() {
+    bad_run(
+        &with("name = \"t\"", "name = \"my scenario!\""),
+        &["scenario.name", "invalid scenario name"],
+    );
+}
+
+#[test]
+fn not_utf8() {
+    bad_run(b"[scenario]\nname = \"\xff\xfe\"\n", &["not UTF-8"]);
+}
+
+#[test]
+fn a_directory_instead_of_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d.toml")).unwrap();
+    check(
+        dir.path(),
+        &["run", "d.toml", "--out", "out"],
+        &["is a directory"],
+    );
+}
+
+#[test]
+fn oversized_file_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(dir.path().join("big.toml")).unwrap();
+    f.set_len(17 * 1024 * 1024).unwrap();
+    check(
+        dir.path(),
+        &["run", "big.toml", "--out", "out"],
+        &["meshsim reads files up to"],
+    );
+}
+
+#[test]
+fn unwritable_output_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), BASE).unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let o = meshsim(dir.path(), &["run", "ok.toml", "--out", "file/out"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("output directory file/out"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn unknown_mode_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), BASE).unwrap();
+    check(
+        dir.path(),
+        &[
+            "run",
+            "ok.toml",
+            "--out",
+            "out",
+            "--modes",
+            "sidecar,ambiant",
+        ],
+        &["--modes: unknown mode `ambiant`", "did you mean `ambient`?"],
+    );
+}
+
+#[test]
+fn zero_replications_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), BASE).unwrap();
+    check(
+        dir.path(),
+        &["run", "ok.toml", "--out", "out", "--replications", "0"],
+        &["--replications"],
+    );
+}
+
+#[test]
+fn several_errors_are_reported_together() {
+    let s = BASE
+        .replacen("count = 2", "count = 0", 1)
+        .replacen("replicas = 3", "replicas = 0", 1);
+    let err = bad_run(s.as_bytes(), &["pools[0].count", "workloads[0].replicas"]);
+    assert_eq!(err.matches("error:").count(), 2, "{err}");
+}
+
+#[test]
+fn validate_reports_the_same_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        with("cpu = \"16\"", "cpus = \"16\""),
+    )
+    .unwrap();
+    check(
+        dir.path(),
+        &["validate", "bad.toml"],
+        &["bad.toml:8:1", "did you mean `cpu`?"],
+    );
+}
+
+#[test]
+fn a_workload_that_fits_nowhere_is_pending_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = with(
+        "replicas = 3",
+        "replicas = 3\nnode_selector = { disk = \"nvme\" }",
+    );
+    std::fs::write(dir.path().join("ok.toml"), s).unwrap();
+    let o = meshsim(dir.path(), &["run", "ok.toml", "--out", "out", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let pending = std::fs::read_to_string(dir.path().join("out/pending.csv")).unwrap();
+    assert!(
+        pending.contains(
+            "web,3,0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+        ),
+        "{pending}"
+    );
+}

@@ -1,0 +1,629 @@
+//! The scenario file as written: serde structs with `deny_unknown_fields`, units as strings,
+//! and spans on every value that validation may reject. [`crate::resolve`] turns it into the
+//! validated model; [`crate::render`] turns a model back into this form with every default
+//! written out (the resolved scenario in `run.json`).
+//!
+//! The reference for every key is `scenarios/SCHEMA.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::units::{Cpu, Duration, Memory};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Name, description, seed, modes.
+    pub scenario: ScenarioMeta,
+    /// Scheduler settings.
+    #[serde(default)]
+    pub scheduler: SchedulerSection,
+    /// The mesh.
+    #[serde(default)]
+    pub mesh: MeshSection,
+    /// Node pools.
+    #[serde(default)]
+    pub pools: Vec<Spanned<PoolSection>>,
+    /// Workloads.
+    #[serde(default)]
+    pub workloads: Vec<Spanned<WorkloadSection>>,
+    /// DaemonSets outside the mesh.
+    #[serde(default)]
+    pub daemonsets: Vec<Spanned<DaemonSetSection>>,
+    /// Migration effort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<MigrationSection>,
+    /// Request-level latency simulation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Spanned<LatencySection>>,
+    /// Entry traffic.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<Spanned<TrafficSection>>,
+}
+
+/// `[scenario]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMeta {
+    /// Name: letters, digits, `-`, `_`, `.`; names the output directory.
+    pub name: Spanned<String>,
+    /// What question the scenario answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Run seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Spanned<i64>>,
+    /// Modes to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Replications (latency confidence intervals; scheduler tie-break seeds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replications: Option<Spanned<i64>>,
+    /// Compute nodes required at equal replicas (a few extra placements per pool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes_required: Option<bool>,
+}
+
+/// `[scheduler]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSection {
+    /// `kube-default`, `least-allocated`, `most-allocated`, `balanced-allocation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Spanned<String>>,
+    /// Weight of `nvidia.com/gpu` in scoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_weight: Option<Spanned<i64>>,
+    /// `random` or `first`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tie_break: Option<Spanned<String>>,
+}
+
+/// CPU and memory.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CpuMem {
+    /// CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    /// Memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
+}
+
+/// `[mesh]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshSection {
+    /// Named preset the figures start from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Spanned<String>>,
+    /// `chart-defaults` or `right-sized`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<Spanned<String>>,
+    /// Headroom for right-sized requests (≥ 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<Spanned<f64>>,
+    /// `mesh` or `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_scope: Option<Spanned<String>>,
+    /// Namespaces never meshed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude_namespaces: Option<Vec<Spanned<String>>>,
+    /// Namespaces that get a waypoint in `ambient-waypoint` mode (empty: all meshed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waypoint_namespaces: Option<Vec<Spanned<String>>>,
+    /// Run istio-cni in sidecar mode too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cni_in_sidecar_mode: Option<bool>,
+    /// Per-namespace modes for `mixed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<BTreeMap<String, Spanned<String>>>,
+    /// Mode of namespaces not listed, in `mixed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed_default: Option<Spanned<String>>,
+    /// Sidecar figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar: Option<SidecarSection>,
+    /// ztunnel figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ztunnel: Option<NodeProxySection>,
+    /// Waypoint figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waypoint: Option<WaypointSection>,
+    /// istio-cni figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istio_cni: Option<FixedSection>,
+    /// istiod figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istiod: Option<ControlPlaneSection>,
+    /// Linkerd proxy figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkerd_proxy: Option<SidecarSection>,
+    /// Cilium agent figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cilium_agent: Option<NodeProxySection>,
+}
+
+/// A service-time distribution for a proxy or an application, in the file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DistSection {
+    /// `lognormal` (default), `exponential`, `constant`, `gamma`, `uniform`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist: Option<Spanned<String>>,
+    /// Mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Duration>,
+    /// 99th percentile (log-normal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99: Option<Duration>,
+    /// Coefficient of variation (log-normal, gamma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<f64>,
+    /// Lower bound (uniform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Duration>,
+    /// Upper bound (uniform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Duration>,
+}
+
+/// `[mesh.sidecar]`, `[mesh.linkerd_proxy]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarSection {
+    /// Request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CpuMem>,
+    /// Limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<CpuMem>,
+    /// Memory with an empty configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_memory: Option<Memory>,
+    /// Memory per visible cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_cluster: Option<Memory>,
+    /// Memory per visible endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_endpoint: Option<Memory>,
+    /// Idle CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_cpu: Option<Cpu>,
+    /// CPU per 1000 rps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_1000_rps: Option<Cpu>,
+    /// Worker threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Spanned<i64>>,
+    /// Per-request service time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<Spanned<DistSection>>,
+}
+
+/// `[mesh.ztunnel]`, `[mesh.cilium_agent]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeProxySection {
+    /// Request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CpuMem>,
+    /// Idle memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_memory: Option<Memory>,
+    /// Memory per meshed pod on the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_local_pod: Option<Memory>,
+    /// Memory per pod in the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_cluster_pod: Option<Memory>,
+    /// Memory per open connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_connection: Option<Memory>,
+    /// Memory per 1000 rps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_1000_rps: Option<Memory>,
+    /// Idle CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_cpu: Option<Cpu>,
+    /// CPU per 1000 rps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_1000_rps: Option<Cpu>,
+    /// CPU time per new connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_new_connection: Option<Duration>,
+    /// Worker threads: a number, or `"auto"` for max(2, ¼ of the node's cores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Spanned<toml::Value>>,
+    /// Per-request service time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<Spanned<DistSection>>,
+}
+
+/// `[mesh.waypoint]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WaypointSection {
+    /// Request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CpuMem>,
+    /// Limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<CpuMem>,
+    /// Replicas per waypoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Spanned<i64>>,
+    /// Memory with the namespace's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_memory: Option<Memory>,
+    /// Memory per 1000 rps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_1000_rps: Option<Memory>,
+    /// Idle CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_cpu: Option<Cpu>,
+    /// CPU per 1000 rps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_1000_rps: Option<Cpu>,
+    /// Worker threads per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Spanned<i64>>,
+    /// Per-request service time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<Spanned<DistSection>>,
+}
+
+/// `[mesh.istio_cni]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FixedSection {
+    /// Request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CpuMem>,
+    /// Usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<CpuMem>,
+}
+
+/// `[mesh.istiod]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ControlPlaneSection {
+    /// Request per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CpuMem>,
+    /// Fewest replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<Spanned<i64>>,
+    /// Most replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<Spanned<i64>>,
+    /// HPA CPU target (fraction of request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hpa_target: Option<Spanned<f64>>,
+    /// Idle CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_cpu: Option<Cpu>,
+    /// Idle memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_memory: Option<Memory>,
+    /// CPU per 1000 connected proxies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_1000_proxies: Option<Cpu>,
+    /// Memory per 1000 connected proxies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_per_1000_proxies: Option<Memory>,
+}
+
+/// A taint in the file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSection {
+    /// Key.
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: Spanned<String>,
+}
+
+/// A toleration in the file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TolerationSection {
+    /// Key (omit with `Exists` to tolerate everything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Equal` (default) or `Exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Spanned<String>>,
+    /// Value for `Equal`.
+    #[serde(default)]
+    pub value: String,
+    /// Effect to match (omit for all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Spanned<String>>,
+}
+
+/// `[[pools]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSection {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// Nodes.
+    pub count: Spanned<i64>,
+    /// CPU capacity per node.
+    pub cpu: Spanned<Cpu>,
+    /// Memory capacity per node.
+    pub memory: Spanned<Memory>,
+    /// GPUs per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<Spanned<i64>>,
+    /// GPU model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_model: Option<String>,
+    /// Memory per GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_memory: Option<Memory>,
+    /// Max pods per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<Spanned<i64>>,
+    /// kube-reserved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_reserved: Option<CpuMem>,
+    /// system-reserved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_reserved: Option<CpuMem>,
+    /// Hard eviction threshold on memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eviction_threshold: Option<Memory>,
+    /// Labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Taints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taints: Option<Vec<Spanned<TaintSection>>>,
+    /// Zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Spanned<Vec<String>>>,
+    /// Price per node-hour, USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_hour: Option<Spanned<f64>>,
+}
+
+/// Requests of a workload or DaemonSet.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSection {
+    /// CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    /// Memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
+    /// Whole GPUs (`nvidia.com/gpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<Spanned<i64>>,
+    /// A share of one GPU, 0 < f < 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_fraction: Option<Spanned<f64>>,
+}
+
+/// Per-workload sidecar annotations.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SidecarOverrideSection {
+    /// `sidecar.istio.io/proxyCPU`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    /// `sidecar.istio.io/proxyMemory`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
+    /// `sidecar.istio.io/proxyCPULimit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<Cpu>,
+    /// `sidecar.istio.io/proxyMemoryLimit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<Memory>,
+}
+
+/// A downstream call.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallSection {
+    /// Workload called.
+    pub service: Spanned<String>,
+    /// Calls per request (sequential repeats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Spanned<i64>>,
+}
+
+/// `[[workloads]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// Unique name (also the Service name).
+    pub name: Spanned<String>,
+    /// Namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<Spanned<String>>,
+    /// A count, or `"fill"`.
+    pub replicas: Spanned<toml::Value>,
+    /// Counts as inference (default: requests a GPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference: Option<bool>,
+    /// Shorthand for a node selector on one pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<Spanned<String>>,
+    /// Requests per replica.
+    #[serde(default = "no_requests")]
+    pub requests: Spanned<RequestSection>,
+    /// Limits per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<CpuMem>,
+    /// Actual usage per replica (default: the requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<CpuMem>,
+    /// Requests per second served per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rps: Option<Spanned<f64>>,
+    /// Requests per second sent per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_rps: Option<Spanned<f64>>,
+    /// Open connections per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Spanned<f64>>,
+    /// New connections per second per replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_connections_per_second: Option<Spanned<f64>>,
+    /// Service ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Spanned<i64>>,
+    /// Node selector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Tolerations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<TolerationSection>>,
+    /// At most this many replicas per node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_node: Option<Spanned<i64>>,
+    /// Priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// Sidecar annotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar: Option<SidecarOverrideSection>,
+    /// Application processing time per request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_time: Option<Spanned<DistSection>>,
+    /// Downstream calls per request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<Vec<Spanned<CallSection>>>,
+    /// `sequential` (default) or `parallel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_mode: Option<Spanned<String>>,
+}
+
+/// `[[daemonsets]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSetSection {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// Namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Shorthand for a node selector on one pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<Spanned<String>>,
+    /// Requests per pod.
+    #[serde(default = "no_requests")]
+    pub requests: Spanned<RequestSection>,
+    /// Usage per pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<CpuMem>,
+    /// Node selector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Tolerations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<TolerationSection>>,
+}
+
+/// `[migration]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationSection {
+    /// Sprints.
+    pub sprints: Spanned<f64>,
+    /// Cost per sprint, USD.
+    pub cost_per_sprint: Spanned<f64>,
+}
+
+/// `[latency]`: request-level simulation settings.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySection {
+    /// Simulated time measured per replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Duration>,
+    /// Warm-up discarded per replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Duration>,
+    /// `round-robin`, `least-request` or `random`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancing: Option<Spanned<String>>,
+    /// Network latency within a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_node: Option<Spanned<DistSection>>,
+    /// Network latency within a zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_zone: Option<Spanned<DistSection>>,
+    /// Network latency across zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<Spanned<DistSection>>,
+    /// Network latency across clusters (kept ready for multicluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_cluster: Option<Spanned<DistSection>>,
+    /// Warn when a proxy runs above this utilisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation_warning: Option<Spanned<f64>>,
+}
+
+/// `[[traffic]]`: an arrival process at an entry service.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSection {
+    /// Entry workload.
+    pub service: Spanned<String>,
+    /// `poisson`, `schedule`, `mmpp` or `trace`.
+    pub arrival: Spanned<String>,
+    /// Rate, per second (poisson).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Spanned<f64>>,
+    /// Piecewise-constant schedule: `[{ at = "0s", rate = 100 }, …]`, repeating every `period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<Spanned<ScheduleStep>>>,
+    /// Length of one schedule cycle (default: the last step's end = total duration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Duration>,
+    /// MMPP: rate in each of the two states, per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rates: Option<Spanned<Vec<f64>>>,
+    /// MMPP: mean time spent in each state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_durations: Option<Spanned<Vec<Duration>>>,
+    /// Trace: CSV path, relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Spanned<String>>,
+    /// Trace: timestamp column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Trace: rate multiplier (2 = twice as fast).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Spanned<f64>>,
+    /// Label of the call graph rooted here in latency outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One step of a rate schedule.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleStep {
+    /// Start of the step.
+    pub at: Duration,
+    /// Rate, per second.
+    pub rate: f64,
+}
+
+fn no_requests() -> Spanned<RequestSection> {
+    Spanned::new(0..0, RequestSection::default())
+}

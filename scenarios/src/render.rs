@@ -1,0 +1,302 @@
+//! A validated scenario written back in the file's schema with every default filled in: the
+//! `scenario` of `run.json`. Parsing the rendered form gives the same scenario (tested), so any
+//! run can be reproduced from its `run.json`.
+
+use std::collections::BTreeMap;
+
+use meshsim_core::time::SimDuration;
+use meshsim_models::cluster::{Replicas, TaintEffect, Toleration, TolerationOperator};
+use meshsim_models::mesh::{
+    ControlPlaneCosts, FixedCosts, NamespaceMode, NodeProxyCosts, RequestPolicy, SidecarCosts,
+    SidecarScope, WaypointCosts,
+};
+use meshsim_models::resources::{Resources, Usage};
+use toml::Spanned;
+
+use crate::Scenario;
+use crate::file::*;
+use crate::units::{Cpu, Duration, Memory};
+
+fn sp<T>(v: T) -> Spanned<T> {
+    Spanned::new(0..0, v)
+}
+
+fn cm(r: Resources) -> CpuMem {
+    CpuMem {
+        cpu: Some(Cpu(r.cpu_milli)),
+        memory: Some(Memory(r.memory_bytes)),
+    }
+}
+
+fn usage(u: Usage) -> CpuMem {
+    CpuMem {
+        cpu: Some(Cpu(u.cpu_milli.ceil() as u64)),
+        memory: Some(Memory(u.memory_bytes.ceil() as u64)),
+    }
+}
+
+fn mem(v: f64) -> Option<Memory> {
+    Some(Memory(v.ceil() as u64))
+}
+
+fn cpu(v: f64) -> Option<Cpu> {
+    Some(Cpu(v.ceil() as u64))
+}
+
+fn effect(e: TaintEffect) -> String {
+    e.as_str().to_string()
+}
+
+fn tolerations(ts: &[Toleration]) -> Vec<TolerationSection> {
+    ts.iter()
+        .map(|t| TolerationSection {
+            key: t.key.clone(),
+            operator: Some(sp(match t.operator {
+                TolerationOperator::Equal => "Equal".to_string(),
+                TolerationOperator::Exists => "Exists".to_string(),
+            })),
+            value: t.value.clone(),
+            effect: t.effect.map(|e| sp(effect(e))),
+        })
+        .collect()
+}
+
+fn sidecar(c: &SidecarCosts) -> SidecarSection {
+    SidecarSection {
+        request: Some(cm(c.request)),
+        limit: Some(cm(c.limit)),
+        base_memory: mem(c.base_memory_bytes),
+        memory_per_cluster: mem(c.memory_per_cluster_bytes),
+        memory_per_endpoint: mem(c.memory_per_endpoint_bytes),
+        base_cpu: cpu(c.base_cpu_milli),
+        cpu_per_1000_rps: cpu(c.cpu_milli_per_1000_rps),
+        workers: Some(sp(i64::from(c.workers))),
+        service_time: None,
+    }
+}
+
+fn node_proxy(c: &NodeProxyCosts) -> NodeProxySection {
+    NodeProxySection {
+        request: Some(cm(c.request)),
+        base_memory: mem(c.base_memory_bytes),
+        memory_per_local_pod: mem(c.memory_per_local_pod_bytes),
+        memory_per_cluster_pod: mem(c.memory_per_cluster_pod_bytes),
+        memory_per_connection: mem(c.memory_per_connection_bytes),
+        memory_per_1000_rps: mem(c.memory_per_1000_rps_bytes),
+        base_cpu: cpu(c.base_cpu_milli),
+        cpu_per_1000_rps: cpu(c.cpu_milli_per_1000_rps),
+        cpu_per_new_connection: Some(Duration(SimDuration::from_nanos(
+            (c.cpu_ms_per_new_connection * 1e6).round() as u64,
+        ))),
+        workers: Some(sp(match c.workers {
+            Some(n) => toml::Value::Integer(i64::from(n)),
+            None => toml::Value::String("auto".into()),
+        })),
+        service_time: None,
+    }
+}
+
+fn waypoint(c: &WaypointCosts) -> WaypointSection {
+    WaypointSection {
+        request: Some(cm(c.request)),
+        limit: Some(cm(c.limit)),
+        replicas: Some(sp(i64::from(c.replicas))),
+        base_memory: mem(c.base_memory_bytes),
+        memory_per_1000_rps: mem(c.memory_per_1000_rps_bytes),
+        base_cpu: cpu(c.base_cpu_milli),
+        cpu_per_1000_rps: cpu(c.cpu_milli_per_1000_rps),
+        workers: Some(sp(i64::from(c.workers))),
+        service_time: None,
+    }
+}
+
+fn fixed(c: &FixedCosts) -> FixedSection {
+    FixedSection {
+        request: Some(cm(c.request)),
+        usage: Some(usage(c.usage)),
+    }
+}
+
+fn control_plane(c: &ControlPlaneCosts) -> ControlPlaneSection {
+    ControlPlaneSection {
+        request: Some(cm(c.request)),
+        min_replicas: Some(sp(i64::from(c.min_replicas))),
+        max_replicas: Some(sp(i64::from(c.max_replicas))),
+        hpa_target: Some(sp(c.hpa_target)),
+        base_cpu: cpu(c.base.cpu_milli),
+        base_memory: mem(c.base.memory_bytes),
+        cpu_per_1000_proxies: Some(Cpu((c.per_proxy.cpu_milli * 1000.0).round() as u64)),
+        memory_per_1000_proxies: Some(Memory((c.per_proxy.memory_bytes * 1000.0).round() as u64)),
+    }
+}
+
+fn ns_mode(m: NamespaceMode) -> String {
+    m.as_str().to_string()
+}
+
+fn requests(r: Resources) -> Spanned<RequestSection> {
+    sp(RequestSection {
+        cpu: Some(Cpu(r.cpu_milli)),
+        memory: Some(Memory(r.memory_bytes)),
+        gpu: Some(sp(i64::from(r.gpus))),
+        gpu_fraction: (r.gpu_milli > 0).then(|| sp(f64::from(r.gpu_milli) / 1000.0)),
+    })
+}
+
+/// The scenario with every default written out.
+pub fn render(s: &Scenario) -> ScenarioFile {
+    let m = &s.mesh;
+    let c = &m.costs;
+    let (policy, headroom) = match m.request_policy {
+        RequestPolicy::ChartDefaults => ("chart-defaults", None),
+        RequestPolicy::RightSized { headroom } => ("right-sized", Some(sp(headroom))),
+    };
+    ScenarioFile {
+        scenario: ScenarioMeta {
+            name: sp(s.name.clone()),
+            description: Some(s.description.clone()),
+            seed: Some(sp(s.seed as i64)),
+            modes: Some(sp(s
+                .modes
+                .iter()
+                .map(|m| sp(m.as_str().to_string()))
+                .collect())),
+            replications: Some(sp(i64::from(s.replications))),
+            nodes_required: Some(s.nodes_required),
+        },
+        scheduler: SchedulerSection {
+            strategy: Some(sp(s.scheduler.strategy.as_str().to_string())),
+            gpu_weight: Some(sp(i64::from(s.scheduler.gpu_weight))),
+            tie_break: Some(sp(match s.scheduler.tie_break {
+                meshsim_models::scheduler::TieBreak::Random => "random".to_string(),
+                meshsim_models::scheduler::TieBreak::First => "first".to_string(),
+            })),
+        },
+        mesh: MeshSection {
+            preset: Some(sp(c.preset.clone())),
+            requests: Some(sp(policy.to_string())),
+            headroom,
+            sidecar_scope: Some(sp(match m.sidecar_scope {
+                SidecarScope::Mesh => "mesh".to_string(),
+                SidecarScope::Namespace => "namespace".to_string(),
+            })),
+            exclude_namespaces: Some(m.exclude_namespaces.iter().cloned().map(sp).collect()),
+            waypoint_namespaces: Some(m.waypoint_namespaces.iter().cloned().map(sp).collect()),
+            cni_in_sidecar_mode: Some(m.cni_in_sidecar_mode),
+            namespaces: Some(
+                m.namespace_modes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), sp(ns_mode(*v))))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+            mixed_default: Some(sp(ns_mode(m.mixed_default))),
+            sidecar: Some(sidecar(&c.sidecar)),
+            ztunnel: Some(node_proxy(&c.ztunnel)),
+            waypoint: Some(waypoint(&c.waypoint)),
+            istio_cni: Some(fixed(&c.istio_cni)),
+            istiod: Some(control_plane(&c.istiod)),
+            linkerd_proxy: Some(sidecar(&c.linkerd_proxy)),
+            cilium_agent: Some(node_proxy(&c.cilium_agent)),
+        },
+        pools: s
+            .cluster
+            .pools
+            .iter()
+            .map(|p| {
+                sp(PoolSection {
+                    name: sp(p.name.clone()),
+                    count: sp(i64::from(p.count)),
+                    cpu: sp(Cpu(p.capacity.cpu_milli)),
+                    memory: sp(Memory(p.capacity.memory_bytes)),
+                    gpus: Some(sp(i64::from(p.capacity.gpus))),
+                    gpu_model: p.gpu_model.clone(),
+                    gpu_memory: Some(Memory(p.gpu_memory_bytes)),
+                    max_pods: Some(sp(i64::from(p.max_pods))),
+                    kube_reserved: Some(cm(p.kube_reserved)),
+                    system_reserved: Some(cm(p.system_reserved)),
+                    eviction_threshold: Some(Memory(p.eviction_threshold_bytes)),
+                    labels: Some(p.labels.clone()),
+                    taints: Some(
+                        p.taints
+                            .iter()
+                            .map(|t| {
+                                sp(TaintSection {
+                                    key: t.key.clone(),
+                                    value: t.value.clone(),
+                                    effect: sp(effect(t.effect)),
+                                })
+                            })
+                            .collect(),
+                    ),
+                    zones: Some(sp(p.zones.clone())),
+                    price_per_hour: Some(sp(p.price_per_hour_usd)),
+                })
+            })
+            .collect(),
+        workloads: s
+            .cluster
+            .workloads
+            .iter()
+            .map(|w| {
+                sp(WorkloadSection {
+                    name: sp(w.name.clone()),
+                    namespace: Some(sp(w.namespace.clone())),
+                    replicas: sp(match w.replicas {
+                        Replicas::Count(n) => toml::Value::Integer(i64::from(n)),
+                        Replicas::Fill => toml::Value::String("fill".into()),
+                    }),
+                    inference: Some(w.inference),
+                    pool: None,
+                    requests: requests(w.requests),
+                    limits: Some(cm(w.limits)),
+                    usage: Some(usage(w.usage)),
+                    rps: Some(sp(w.rps_per_replica)),
+                    outbound_rps: Some(sp(w.outbound_rps_per_replica)),
+                    connections: Some(sp(w.connections_per_replica)),
+                    new_connections_per_second: Some(sp(w.new_connections_per_second)),
+                    ports: Some(sp(i64::from(w.ports))),
+                    node_selector: Some(w.node_selector.clone()),
+                    tolerations: Some(tolerations(&w.tolerations)),
+                    max_per_node: w.max_per_node.map(|m| sp(i64::from(m))),
+                    priority: Some(w.priority),
+                    sidecar: Some(SidecarOverrideSection {
+                        cpu: w.sidecar.cpu_request_milli.map(Cpu),
+                        memory: w.sidecar.memory_request_bytes.map(Memory),
+                        cpu_limit: w.sidecar.cpu_limit_milli.map(Cpu),
+                        memory_limit: w.sidecar.memory_limit_bytes.map(Memory),
+                    }),
+                    processing_time: None,
+                    calls: None,
+                    call_mode: None,
+                })
+            })
+            .collect(),
+        daemonsets: s
+            .cluster
+            .daemonsets
+            .iter()
+            .map(|d| {
+                sp(DaemonSetSection {
+                    name: sp(d.name.clone()),
+                    namespace: Some(d.namespace.clone()),
+                    pool: None,
+                    requests: requests(d.requests),
+                    usage: Some(usage(d.usage)),
+                    node_selector: Some(d.node_selector.clone()),
+                    tolerations: Some(tolerations(&d.tolerations)),
+                })
+            })
+            .collect(),
+        migration: s.migration.map(|m| MigrationSection {
+            sprints: sp(m.sprints),
+            cost_per_sprint: sp(m.cost_per_sprint_usd),
+        }),
+        latency: None,
+        traffic: Vec::new(),
+    }
+}
+
+/// The rendered scenario as TOML text.
+pub fn to_toml(s: &Scenario) -> Result<String, toml::ser::Error> {
+    toml::to_string(&render(s))
+}

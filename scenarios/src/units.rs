@@ -1,0 +1,435 @@
+//! Units in scenario files: Kubernetes quantities (`500m`, `128Mi`, `1.5Gi`, `2`) and durations
+//! (`250ms`, `1.5s`, `24h`, `1h30m`).
+//!
+//! Quantities follow Kubernetes' grammar: a decimal number, then a binary suffix (`Ki Mi Gi Ti Pi
+//! Ei`), a decimal suffix (`n u m k M G T P E`, none) or an exponent (`e3`, `E-2`). Arithmetic
+//! is exact (integers, no floating point), and a value that is not a whole number of the target
+//! unit is rounded **up**, as Kubernetes rounds requests: `31.9Gi` is 34,252,621,415 bytes and
+//! `0.1m` CPU is 1 millicore. Durations use Go's units (`ns us µs ms s m h`), possibly combined.
+
+use std::fmt;
+
+use meshsim_core::time::SimDuration;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a quantity or duration did not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitError(pub String);
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A parsed decimal number times `2^pow2 × 10^pow10`.
+struct Decimal {
+    digits: u128,
+    pow10: i32,
+    pow2: u32,
+}
+
+const QUANTITY_HELP: &str = "a number with an optional suffix: Ki Mi Gi Ti Pi Ei (powers of 1024), \
+     n u m k M G T P E (powers of 1000), or an exponent like 1e3";
+
+fn parse_decimal(s: &str) -> Result<Decimal, UnitError> {
+    let bad = || UnitError(format!("`{s}` is not a quantity: expected {QUANTITY_HELP}"));
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(UnitError(format!(
+            "empty quantity: expected {QUANTITY_HELP}"
+        )));
+    }
+    if s.starts_with('-') {
+        return Err(UnitError(format!(
+            "`{s}` is negative; quantities here must be ≥ 0"
+        )));
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let num_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, suffix) = s.split_at(num_end);
+    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+        return Err(bad());
+    }
+    let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
+    let mut digits: u128 = 0;
+    let mut pow10: i32 = 0;
+    for c in int_part.chars().chain(frac_part.chars()) {
+        digits = digits
+            .checked_mul(10)
+            .and_then(|d| d.checked_add(u128::from(c as u8 - b'0')))
+            .ok_or_else(|| UnitError(format!("`{s}` has too many digits")))?;
+    }
+    pow10 -= frac_part.len() as i32;
+    let (p10, p2) = match suffix {
+        "" => (0, 0),
+        "Ki" => (0, 10),
+        "Mi" => (0, 20),
+        "Gi" => (0, 30),
+        "Ti" => (0, 40),
+        "Pi" => (0, 50),
+        "Ei" => (0, 60),
+        "n" => (-9, 0),
+        "u" => (-6, 0),
+        "m" => (-3, 0),
+        "k" => (3, 0),
+        "M" => (6, 0),
+        "G" => (9, 0),
+        "T" => (12, 0),
+        "P" => (15, 0),
+        "E" => (18, 0),
+        e if e.starts_with(['e', 'E']) => {
+            let exp: i32 = e[1..].parse().map_err(|_| bad())?;
+            if !(-30..=30).contains(&exp) {
+                return Err(UnitError(format!("`{s}`: exponent out of range")));
+            }
+            (exp, 0)
+        }
+        _ => {
+            return Err(UnitError(format!(
+                "`{s}` has an unknown unit suffix `{suffix}`: expected {QUANTITY_HELP}"
+            )));
+        }
+    };
+    Ok(Decimal {
+        digits,
+        pow10: pow10 + p10,
+        pow2: p2,
+    })
+}
+
+/// `ceil(d × 10^scale10)` as an integer, or an error past `u64::MAX`.
+fn to_integer_ceil(d: &Decimal, scale10: i32, original: &str) -> Result<u64, UnitError> {
+    let too_big = || UnitError(format!("`{original}` is too large"));
+    let mut num = d.digits;
+    num = num
+        .checked_shl(d.pow2)
+        .filter(|_| d.pow2 < 100)
+        .ok_or_else(too_big)?;
+    if num != 0 && d.pow2 > 0 && (num >> d.pow2) != d.digits {
+        return Err(too_big());
+    }
+    let p = d.pow10 + scale10;
+    let value = if p >= 0 {
+        let f = 10u128.checked_pow(p as u32).ok_or_else(too_big)?;
+        num.checked_mul(f).ok_or_else(too_big)?
+    } else {
+        let f = 10u128.checked_pow((-p) as u32).ok_or_else(too_big)?;
+        num.div_ceil(f)
+    };
+    u64::try_from(value).map_err(|_| too_big())
+}
+
+/// Parses a CPU quantity into millicores (`500m` → 500, `2` → 2000, `0.25` → 250).
+pub fn parse_cpu_milli(s: &str) -> Result<u64, UnitError> {
+    to_integer_ceil(&parse_decimal(s)?, 3, s)
+}
+
+/// Parses a memory quantity into bytes (`128Mi` → 134,217,728; `1G` → 10^9).
+pub fn parse_bytes(s: &str) -> Result<u64, UnitError> {
+    to_integer_ceil(&parse_decimal(s)?, 0, s)
+}
+
+/// Parses a Go-style duration (`250ms`, `1.5s`, `1h30m`, `170us`) into nanoseconds.
+pub fn parse_duration(s: &str) -> Result<SimDuration, UnitError> {
+    let bad = |why: &str| {
+        UnitError(format!(
+            "`{s}` is not a duration ({why}): expected a number with a unit ns, us, µs, ms, s, m or h, \
+             e.g. `250ms`, `1.5s` or `1h30m`"
+        ))
+    };
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(bad("empty"));
+    }
+    if t.starts_with('-') {
+        return Err(UnitError(format!(
+            "`{s}` is negative; durations must be ≥ 0"
+        )));
+    }
+    if t == "0" {
+        return Ok(SimDuration::ZERO);
+    }
+    let mut rest = t;
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| bad("missing unit"))?;
+        let (num, tail) = rest.split_at(n_end);
+        if num.is_empty() {
+            return Err(bad("missing number"));
+        }
+        let u_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(u_end);
+        let scale10 = match unit {
+            "ns" => 0,
+            "us" | "µs" => 3,
+            "ms" => 6,
+            "s" => 9,
+            "m" => {
+                total = add_scaled(total, num, 9, 60).ok_or_else(|| bad("too large"))?;
+                rest = next;
+                continue;
+            }
+            "h" => {
+                total = add_scaled(total, num, 9, 3600).ok_or_else(|| bad("too large"))?;
+                rest = next;
+                continue;
+            }
+            "" => return Err(bad("missing unit")),
+            _ => return Err(bad(&format!("unknown unit `{unit}`"))),
+        };
+        total = add_scaled(total, num, scale10, 1).ok_or_else(|| bad("too large"))?;
+        rest = next;
+    }
+    u64::try_from(total)
+        .map(SimDuration::from_nanos)
+        .map_err(|_| bad("too large"))
+}
+
+/// `total + ceil(num × 10^scale10 × mult)`.
+fn add_scaled(total: u128, num: &str, scale10: i32, mult: u128) -> Option<u128> {
+    let d = parse_decimal(num).ok()?;
+    let v = u128::from(to_integer_ceil(&d, scale10, num).ok()?);
+    total.checked_add(v.checked_mul(mult)?)
+}
+
+/// Formats millicores the way Kubernetes prints them: `2` for whole cores, else `250m`.
+pub fn format_cpu(milli: u64) -> String {
+    if milli.is_multiple_of(1000) {
+        format!("{}", milli / 1000)
+    } else {
+        format!("{milli}m")
+    }
+}
+
+/// Formats bytes with the largest binary suffix that divides them exactly (`128Mi`), else bytes.
+pub fn format_bytes(bytes: u64) -> String {
+    for (suffix, shift) in [
+        ("Ei", 60),
+        ("Pi", 50),
+        ("Ti", 40),
+        ("Gi", 30),
+        ("Mi", 20),
+        ("Ki", 10),
+    ] {
+        if bytes != 0 && bytes.is_multiple_of(1u64 << shift) {
+            return format!("{}{suffix}", bytes >> shift);
+        }
+    }
+    format!("{bytes}")
+}
+
+/// Formats a duration with the largest unit that divides it exactly (`250ms`, `2s`, `170us`).
+pub fn format_duration(d: SimDuration) -> String {
+    let ns = d.as_nanos();
+    for (unit, f) in [
+        ("h", 3_600_000_000_000u64),
+        ("m", 60_000_000_000),
+        ("s", 1_000_000_000),
+        ("ms", 1_000_000),
+        ("us", 1_000),
+    ] {
+        if ns != 0 && ns.is_multiple_of(f) {
+            return format!("{}{unit}", ns / f);
+        }
+    }
+    format!("{ns}ns")
+}
+
+macro_rules! unit_type {
+    ($name:ident, $inner:ty, $parse:ident, $format:ident, $what:literal, $from_int:expr, $from_float:expr) => {
+        #[doc = concat!("A ", $what, " read from a scenario file.")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub $inner);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a ", $what))
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$name, E> {
+                        $parse(s).map($name).map_err(|e| E::custom(e.0))
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
+                        if v < 0 {
+                            return Err(E::custom(format!(
+                                "{v} is negative; {} must be ≥ 0",
+                                $what
+                            )));
+                        }
+                        #[allow(clippy::redundant_closure_call)]
+                        ($from_int)(v as u64)
+                            .map($name)
+                            .map_err(|e: UnitError| E::custom(e.0))
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
+                        #[allow(clippy::redundant_closure_call)]
+                        ($from_int)(v)
+                            .map($name)
+                            .map_err(|e: UnitError| E::custom(e.0))
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
+                        if !(v.is_finite() && v >= 0.0) {
+                            return Err(E::custom(format!("{v} is not a valid {}", $what)));
+                        }
+                        #[allow(clippy::redundant_closure_call)]
+                        ($from_float)(v)
+                            .map($name)
+                            .map_err(|e: UnitError| E::custom(e.0))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&$format(self.0))
+            }
+        }
+    };
+}
+
+unit_type!(
+    Cpu,
+    u64,
+    parse_cpu_milli,
+    format_cpu,
+    "CPU quantity (cores, e.g. `2`, `500m` or 0.5)",
+    |v: u64| v
+        .checked_mul(1000)
+        .ok_or_else(|| UnitError(format!("{v} cores is too large"))),
+    |v: f64| parse_cpu_milli(&format!("{v}"))
+);
+
+unit_type!(
+    Memory,
+    u64,
+    parse_bytes,
+    format_bytes,
+    "memory quantity (e.g. `128Mi`, `1.5Gi`, or bytes)",
+    |v: u64| Ok::<u64, UnitError>(v),
+    |v: f64| parse_bytes(&format!("{v}"))
+);
+
+unit_type!(
+    Duration,
+    SimDuration,
+    parse_duration,
+    format_duration,
+    "duration (e.g. `250ms`, `1.5s`, `24h`)",
+    |v: u64| if v == 0 {
+        Ok(SimDuration::ZERO)
+    } else {
+        Err(UnitError(format!(
+            "{v} has no unit: write a duration like `{v}ms` or `{v}s`"
+        )))
+    },
+    |v: f64| Err(UnitError(format!(
+        "{v} has no unit: write a duration like `{v}ms` or `{v}s`"
+    )))
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_quantities() {
+        assert_eq!(parse_cpu_milli("500m"), Ok(500));
+        assert_eq!(parse_cpu_milli("2"), Ok(2000));
+        assert_eq!(parse_cpu_milli("0.25"), Ok(250));
+        assert_eq!(parse_cpu_milli("1.5"), Ok(1500));
+        assert_eq!(parse_cpu_milli("0.1m"), Ok(1), "rounded up like Kubernetes");
+        assert_eq!(parse_cpu_milli("1e3"), Ok(1_000_000));
+        assert_eq!(parse_cpu_milli("100u"), Ok(1));
+        assert!(parse_cpu_milli("-1").is_err());
+        assert!(parse_cpu_milli("abc").is_err());
+        assert!(parse_cpu_milli("2cores").is_err());
+        assert!(parse_cpu_milli("").is_err());
+        assert!(parse_cpu_milli("1.2.3").is_err());
+    }
+
+    #[test]
+    fn memory_quantities() {
+        assert_eq!(parse_bytes("128Mi"), Ok(128 << 20));
+        assert_eq!(parse_bytes("1.5Gi"), Ok(3 << 29));
+        assert_eq!(
+            parse_bytes("31.9Gi"),
+            Ok(34_252_364_186),
+            "ceil(31.9 × 2^30)"
+        );
+        assert_eq!(parse_bytes("1G"), Ok(1_000_000_000));
+        assert_eq!(parse_bytes("100M"), Ok(100_000_000));
+        assert_eq!(parse_bytes("1Ki"), Ok(1024));
+        assert_eq!(parse_bytes("1Ei"), Ok(1 << 60));
+        assert_eq!(parse_bytes("12345"), Ok(12345));
+        assert_eq!(parse_bytes("1e3"), Ok(1000));
+        assert!(parse_bytes("16Ei").is_err(), "past u64");
+        assert!(
+            parse_bytes("12Qi")
+                .unwrap_err()
+                .0
+                .contains("unknown unit suffix `Qi`")
+        );
+        assert!(parse_bytes("1e99").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(SimDuration::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(SimDuration::from_millis(1500)));
+        assert_eq!(parse_duration("24h"), Ok(SimDuration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Ok(SimDuration::from_secs(5400)));
+        assert_eq!(parse_duration("170us"), Ok(SimDuration::from_micros(170)));
+        assert_eq!(parse_duration("170µs"), Ok(SimDuration::from_micros(170)));
+        assert_eq!(parse_duration("0"), Ok(SimDuration::ZERO));
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("1000000000h").is_err());
+    }
+
+    #[test]
+    fn formatting_round_trips() {
+        for s in ["500m", "2", "1500m"] {
+            assert_eq!(format_cpu(parse_cpu_milli(s).unwrap()), s);
+        }
+        for s in ["128Mi", "1Gi", "1536Mi", "12345"] {
+            assert_eq!(format_bytes(parse_bytes(s).unwrap()), s);
+        }
+        for s in ["250ms", "2s", "170us", "3h", "90m", "7ns"] {
+            assert_eq!(format_duration(parse_duration(s).unwrap()), s);
+        }
+    }
+
+    #[test]
+    fn deserialize_from_toml_strings_and_numbers() {
+        #[derive(Deserialize)]
+        struct T {
+            c: Cpu,
+            d: Cpu,
+            m: Memory,
+            t: Duration,
+        }
+        let t: T = toml::from_str("c = \"250m\"\nd = 2\nm = \"1Gi\"\nt = \"5s\"").unwrap();
+        assert_eq!(
+            (t.c.0, t.d.0, t.m.0, t.t.0.as_nanos()),
+            (250, 2000, 1 << 30, 5_000_000_000)
+        );
+        let e = toml::from_str::<T>("c = 1\nd = 1\nm = 1\nt = 10")
+            .err()
+            .unwrap();
+        assert!(e.message().contains("has no unit"), "{}", e.message());
+    }
+}

@@ -1,0 +1,55 @@
+//! Every shipped scenario and template parses, and rendering a scenario with its defaults
+//! written out parses back to the same scenario (so `run.json` reproduces a run).
+
+use std::path::{Path, PathBuf};
+
+fn shipped() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("templates")).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("Cargo.toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_shipped_scenario_is_valid() {
+    let files = shipped();
+    assert!(files.len() >= 6, "{files:?}");
+    for f in files {
+        if let Err(e) = meshsim_scenarios::load(&f) {
+            panic!("{}:\n{e}", f.display());
+        }
+    }
+}
+
+#[test]
+fn rendering_round_trips() {
+    for f in shipped() {
+        let s = meshsim_scenarios::load(&f).unwrap();
+        let once = meshsim_scenarios::render::to_toml(&s).unwrap();
+        let again = meshsim_scenarios::parse("rendered", &once).unwrap_or_else(|e| {
+            panic!(
+                "{}: rendered form does not parse:\n{e}\n{once}",
+                f.display()
+            )
+        });
+        let twice = meshsim_scenarios::render::to_toml(&again).unwrap();
+        assert_eq!(once, twice, "{}", f.display());
+        assert_eq!(
+            format!("{:?}", s.cluster),
+            format!("{:?}", again.cluster),
+            "{}",
+            f.display()
+        );
+        assert_eq!(
+            format!("{:?}", s.mesh),
+            format!("{:?}", again.mesh),
+            "{}",
+            f.display()
+        );
+    }
+}
