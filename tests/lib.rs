@@ -1,1 +1,47 @@
-//! Shared helpers for meshsim integration tests.
+//! Shared helpers for meshsim's workspace-level integration tests.
+
+use std::path::{Path, PathBuf};
+
+use meshsim_models::latency::{self, LatencyRun};
+use meshsim_models::mesh::MeshMode;
+use meshsim_models::packing;
+use meshsim_scenarios::Scenario;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A shipped scenario, loaded.
+pub fn shipped(name: &str) -> Scenario {
+    let p = root().join("scenarios").join(format!("{name}.toml"));
+    meshsim_scenarios::load(&p).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The shared data folder: `MESHSIM_DATA_DIR`, or `../shared/data` beside the repository.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("MESHSIM_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/data"))
+}
+
+/// Every replication of the request simulation for `modes` (the seeds `meshsim run` uses).
+pub fn simulate(s: &Scenario, modes: &[MeshMode]) -> Vec<Vec<LatencyRun>> {
+    let spec = s.latency.as_ref().expect("scenario has traffic");
+    modes
+        .iter()
+        .map(|&m| {
+            let run = packing::evaluate(&s.cluster, &s.mesh, m, s.scheduler, s.seed);
+            (0..s.replications)
+                .map(|r| {
+                    let seed = meshsim_core::rng::RngStreams::new(s.seed)
+                        .child_seed("replication", u64::from(r));
+                    latency::simulate(&s.cluster, &s.mesh, &run, spec, seed).unwrap()
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -11,6 +11,8 @@ pub enum Template {
     GpuInference,
     /// Web, data and ML namespaces on CPU and GPU pools, half migrated to ambient.
     MixedFleet,
+    /// An agent making sequential tool calls: chain latency per mesh mode.
+    AgentChain,
 }
 
 impl Template {
@@ -18,6 +20,7 @@ impl Template {
         match self {
             Template::GpuInference => include_str!("../../scenarios/templates/gpu-inference.toml"),
             Template::MixedFleet => include_str!("../../scenarios/templates/mixed-fleet.toml"),
+            Template::AgentChain => include_str!("../../scenarios/templates/agent-chain.toml"),
         }
     }
 }

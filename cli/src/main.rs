@@ -135,6 +135,8 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                 mesh,
                 scheduler: Default::default(),
                 migration: None,
+                latency: None,
+                traces: Vec::new(),
             };
             let file = meshsim_scenarios::render::render(&scenario);
             let text = toml::to_string(&toml::Table::from_iter([(

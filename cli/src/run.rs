@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meshsim_models::headline::{self, ModeResult, Study};
+use meshsim_models::latency::{self, ModeLatency};
 use meshsim_models::mesh::MeshMode;
 use meshsim_models::packing;
 use meshsim_models::resources::gib;
@@ -90,12 +91,30 @@ pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
 pub struct RunResult {
     /// Per mode.
     pub results: Vec<ModeResult>,
-    /// Latency cells per mode.
+    /// Latency cells per mode (empty cells without traffic).
     pub latency: Vec<LatencyCells>,
+    /// Request-simulation results per reported mode (empty without traffic).
+    pub latency_detail: Vec<ModeLatency>,
+}
+
+/// Seed of replication `r`: the same for every mode (common random numbers).
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    meshsim_core::rng::RngStreams::new(seed).child_seed("replication", u64::from(r))
+}
+
+/// Steps the progress bar counts for `s`.
+pub fn steps(s: &Scenario) -> u64 {
+    let modes = s.modes.len() as u64;
+    let lat = if s.latency.is_some() {
+        (modes + u64::from(!s.modes.contains(&MeshMode::None))) * u64::from(s.replications)
+    } else {
+        0
+    };
+    modes * if s.nodes_required { 2 } else { 1 } + lat
 }
 
 /// Evaluates every mode (in parallel; results do not depend on the thread count).
-pub fn compute(s: &Scenario, pb: &ProgressBar) -> RunResult {
+pub fn compute(s: &Scenario, pb: &ProgressBar) -> Result<RunResult, Failure> {
     let study = Study {
         cluster: &s.cluster,
         mesh: &s.mesh,
@@ -131,21 +150,109 @@ pub fn compute(s: &Scenario, pb: &ProgressBar) -> RunResult {
                 n
             })
             .collect();
-        let with = Study {
-            right_size_fleet: false,
-            ..study
-        };
         for (r, req) in results.iter_mut().zip(&required) {
             for (p, n) in r.pools.iter_mut().zip(req) {
                 p.nodes_required = *n;
             }
         }
-        headline::reprice(&with, &mut results);
+        headline::reprice(&study, &mut results);
     }
-    RunResult {
-        latency: vec![LatencyCells::default(); results.len()],
+    let (latency, latency_detail) = match &s.latency {
+        None => (vec![LatencyCells::default(); results.len()], Vec::new()),
+        Some(spec) => simulate_latency(s, spec, &runs, pb)?,
+    };
+    Ok(RunResult {
         results,
+        latency,
+        latency_detail,
+    })
+}
+
+fn est(e: Option<&latency::Estimate>) -> Option<(f64, Option<f64>)> {
+    e.map(|x| (x.mean, x.ci()))
+}
+
+fn stat<'a>(v: &'a [(String, latency::Estimate)], k: &str) -> Option<&'a latency::Estimate> {
+    v.iter().find(|x| x.0 == k).map(|x| &x.1)
+}
+
+/// The request simulation: every reported mode plus `none` (the baseline for added latency),
+/// every replication, in parallel.
+fn simulate_latency(
+    s: &Scenario,
+    spec: &latency::LatencySpec,
+    runs: &[packing::ModeRun],
+    pb: &ProgressBar,
+) -> Result<(Vec<LatencyCells>, Vec<ModeLatency>), Failure> {
+    pb.set_message("simulating requests");
+    let mut sim_modes: Vec<MeshMode> = s.modes.clone();
+    let mut sim_runs: Vec<&packing::ModeRun> = runs.iter().collect();
+    let extra_none;
+    if !sim_modes.contains(&MeshMode::None) {
+        extra_none = packing::evaluate(&s.cluster, &s.mesh, MeshMode::None, s.scheduler, s.seed);
+        sim_modes.push(MeshMode::None);
+        sim_runs.push(&extra_none);
     }
+    let tasks: Vec<(usize, u32)> = (0..sim_modes.len())
+        .flat_map(|m| (0..s.replications).map(move |r| (m, r)))
+        .collect();
+    let out: Vec<Result<latency::LatencyRun, latency::LatencyError>> = tasks
+        .par_iter()
+        .map(|&(m, r)| {
+            let res = latency::simulate(
+                &s.cluster,
+                &s.mesh,
+                sim_runs[m],
+                spec,
+                replication_seed(s.seed, r),
+            );
+            pb.inc(1);
+            res
+        })
+        .collect();
+    let mut per_mode: Vec<Vec<latency::LatencyRun>> = vec![Vec::new(); sim_modes.len()];
+    for ((m, _), res) in tasks.iter().zip(out) {
+        per_mode[*m].push(res.map_err(|e| Failure::Other(e.into()))?);
+    }
+    let summary = latency::summarise(
+        &sim_modes,
+        &per_mode,
+        &spec.traffic,
+        spec.utilisation_warning,
+    );
+    // The deepest call graph is "the chain".
+    let chain = (0..spec.traffic.len()).max_by(|&a, &b| {
+        let ca = latency::calls_per_request(&spec.services, spec.traffic[a].target);
+        let cb = latency::calls_per_request(&spec.services, spec.traffic[b].target);
+        ca.total_cmp(&cb).then(b.cmp(&a))
+    });
+    let mut cells = Vec::new();
+    let mut detail = Vec::new();
+    for m in &s.modes {
+        let ml = summary
+            .iter()
+            .find(|x| x.mode == *m)
+            .cloned()
+            .ok_or_else(|| {
+                Failure::Other(anyhow::anyhow!("mode {} was not simulated", m.as_str()))
+            })?;
+        let hop = &ml.dists[0];
+        let max_util = ml
+            .utilisation
+            .values()
+            .map(|(_, max)| max.mean)
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        cells.push(LatencyCells {
+            hop_p50_ms: est(stat(&hop.added_vs_none, "p50")),
+            hop_p90_ms: est(stat(&hop.added_vs_none, "p90")),
+            hop_p99_ms: est(stat(&hop.added_vs_none, "p99")),
+            chain_p99_ms: chain.and_then(|c| est(stat(&ml.dists[1 + c].stats, "p99"))),
+            proxy_cpu_simulated_vcpu: Some((ml.cpu_total_vcpu.mean, ml.cpu_total_vcpu.ci())),
+            max_proxy_utilisation: max_util,
+        });
+        detail.push(ml);
+    }
+    Ok((cells, detail))
 }
 
 /// `meshsim run`.
@@ -172,10 +279,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| PathBuf::from("meshsim-out").join(&s.name));
     let mut staged = Staged::new(&out_dir).map_err(|e| Failure::Input(e.to_string()))?;
 
-    let steps = s.modes.len() as u64 * if s.nodes_required { 2 } else { 1 };
-    let pb = progress(args.quiet, steps);
-    let rr = compute(&s, &pb);
+    let pb = progress(args.quiet, steps(&s));
+    let rr = compute(&s, &pb)?;
     pb.finish_and_clear();
+    if !args.quiet {
+        for ml in &rr.latency_detail {
+            for w in ml.warnings.iter().take(10) {
+                eprintln!(
+                    "warning: {}: {w} (above {:.0} %: queueing grows fast from here)",
+                    ml.mode.as_str(),
+                    100.0 * s.latency.as_ref().map_or(0.8, |l| l.utilisation_warning)
+                );
+            }
+        }
+    }
 
     write_outputs(&mut staged, &s, &args.scenario, &rr).map_err(Failure::Other)?;
     let dir = staged.dir().to_path_buf();
@@ -201,6 +318,15 @@ pub fn write_outputs(staged: &mut Staged, s: &Scenario, path: &Path, rr: &RunRes
     staged.table("pools", &mut tables::pools(&info, &rr.results)?)?;
     staged.table("components", &mut tables::components(&info, &rr.results)?)?;
     staged.table("pending", &mut tables::pending(&info, &rr.results)?)?;
+    staged.table("latency", &mut tables::latency(&info, &rr.latency_detail)?)?;
+    staged.table(
+        "proxies",
+        &mut tables::proxies(
+            &info,
+            &rr.latency_detail,
+            tables::usd_per_vcpu_month(&s.cluster),
+        )?,
+    )?;
     let run_json = serde_json::json!({
         "schema_version": tables::SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
@@ -280,24 +406,32 @@ pub fn print_summary(
     row("share of fleet memory", &|i| {
         format!("{:.1}%", 100.0 * r[i].data_plane_memory_share())
     });
-    row("inference replicas", &|i| {
-        r[i].inference_replicas.to_string()
-    });
-    row("replicas recovered vs sidecar", &|i| {
-        signed(r[i].replicas_recovered_vs_sidecar)
-    });
-    row("replicas recovered vs no mesh", &|i| {
-        signed(r[i].replicas_recovered_vs_none)
-    });
-    row("GPUs idle", &|i| {
-        let why = r[i]
-            .gpus_idle_by_reason
-            .first()
-            .map(|(k, _)| format!(" ({k})"))
-            .unwrap_or_default();
-        format!("{}{why}", tables::r6(r[i].gpus_idle))
-    });
-    row("binding resource", &|i| r[i].binding_resource.clone());
+    let inference = s.cluster.workloads.iter().any(|w| w.inference);
+    let gpus = s.cluster.pools.iter().any(|p| p.capacity.gpus > 0);
+    if inference {
+        row("inference replicas", &|i| {
+            r[i].inference_replicas.to_string()
+        });
+        row("replicas recovered vs sidecar", &|i| {
+            signed(r[i].replicas_recovered_vs_sidecar)
+        });
+        row("replicas recovered vs no mesh", &|i| {
+            signed(r[i].replicas_recovered_vs_none)
+        });
+    }
+    if gpus {
+        row("GPUs idle", &|i| {
+            let why = r[i]
+                .gpus_idle_by_reason
+                .first()
+                .map(|(k, _)| format!(" ({k})"))
+                .unwrap_or_default();
+            format!("{}{why}", tables::r6(r[i].gpus_idle))
+        });
+    }
+    if inference {
+        row("binding resource", &|i| r[i].binding_resource.clone());
+    }
     row("pods pending", &|i| r[i].pods_pending.to_string());
     if s.nodes_required {
         row("nodes at equal replicas", &|i| {
@@ -332,7 +466,27 @@ pub fn print_summary(
         row("added per hop P50 (ms)", &|i| cell(lat[i].hop_p50_ms));
         row("added per hop P90 (ms)", &|i| cell(lat[i].hop_p90_ms));
         row("added per hop P99 (ms)", &|i| cell(lat[i].hop_p99_ms));
-        row("chain P99 (ms)", &|i| cell(lat[i].chain_p99_ms));
+        let detail = &rr.latency_detail;
+        let graphs = detail
+            .first()
+            .map_or(0, |d| d.dists.len().saturating_sub(1));
+        for g in 0..graphs.min(3) {
+            let scope = detail[0].dists[1 + g]
+                .scope
+                .trim_start_matches("call-graph:")
+                .to_string();
+            for q in ["p50", "p90", "p99"] {
+                row(&format!("{scope} added {} (ms)", q.to_uppercase()), &|i| {
+                    cell(est(stat(&detail[i].dists[1 + g].added_vs_none, q)))
+                });
+            }
+            row(&format!("{scope} P99 (ms)"), &|i| {
+                cell(est(stat(&detail[i].dists[1 + g].stats, "p99")))
+            });
+        }
+        row("proxy CPU simulated (vCPU)", &|i| {
+            cell(lat[i].proxy_cpu_simulated_vcpu)
+        });
     }
     let w0 = rows
         .iter()
@@ -379,7 +533,7 @@ pub fn print_summary(
     writeln!(out)?;
     writeln!(
         out,
-        "wrote {}/ summary, pools, components, pending (.csv and .parquet), run.json",
+        "wrote {}/ summary, pools, components, pending, latency, proxies (.csv and .parquet), run.json",
         dir.display()
     )?;
     Ok(())

@@ -270,25 +270,18 @@ pub fn pending(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> 
         }
     }
     if b.cols.is_empty() {
-        // Header only: every column, no rows.
-        for (n, c) in [
-            ("schema_version", 'i'),
-            ("scenario", 's'),
-            ("mode", 's'),
-            ("seed", 'i'),
-            ("workload", 's'),
-            ("count", 'i'),
-            ("reason", 's'),
-        ] {
-            b.cols.push((
-                n.to_string(),
-                if c == 's' {
-                    Col::Str(Vec::new())
-                } else {
-                    Col::I64(Vec::new())
-                },
-            ));
-        }
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("workload", 's'),
+                ("count", 'i'),
+                ("reason", 's'),
+            ],
+        );
     }
     b.build()
 }
@@ -314,16 +307,137 @@ pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFram
         }
     }
     if b.cols.is_empty() {
-        head(&mut b, info, "");
-        b.s("component", "");
-        b.i("count", None);
-        b.f("memory_request_gib", None);
-        b.f("memory_usage_gib", None);
-        b.f("cpu_request_vcpu", None);
-        b.f("cpu_usage_vcpu", None);
-        let mut df = b.build()?;
-        df = df.head(Some(0));
-        return Ok(df);
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("component", 's'),
+                ("count", 'i'),
+                ("memory_request_gib", 'f'),
+                ("memory_usage_gib", 'f'),
+                ("cpu_request_vcpu", 'f'),
+                ("cpu_usage_vcpu", 'f'),
+            ],
+        );
+    }
+    b.build()
+}
+
+/// Fleet-average price of one vCPU for a month (Σ node price ÷ Σ node vCPUs × 730 h): how proxy
+/// CPU is priced in `proxies.csv`.
+pub fn usd_per_vcpu_month(c: &meshsim_models::cluster::Cluster) -> f64 {
+    let usd: f64 = c
+        .pools
+        .iter()
+        .map(|p| f64::from(p.count) * p.price_per_hour_usd)
+        .sum();
+    let vcpus: f64 = c
+        .pools
+        .iter()
+        .map(|p| f64::from(p.count) * p.capacity.cpu_milli as f64 / 1000.0)
+        .sum();
+    if vcpus > 0.0 {
+        usd / vcpus * meshsim_models::resources::HOURS_PER_MONTH
+    } else {
+        0.0
+    }
+}
+
+fn empty(mut b: Builder, cols: &[(&str, char)]) -> Result<DataFrame> {
+    for (n, c) in cols {
+        b.cols.push((
+            n.to_string(),
+            match c {
+                's' => Col::Str(Vec::new()),
+                'i' => Col::I64(Vec::new()),
+                _ => Col::F64(Vec::new()),
+            },
+        ));
+    }
+    b.build()
+}
+
+/// `latency.csv`: mode × scope (hop, call graph) × statistic.
+pub fn latency(
+    info: &RunInfo<'_>,
+    modes: &[meshsim_models::latency::ModeLatency],
+) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for m in modes {
+        for d in &m.dists {
+            for (name, e) in &d.stats {
+                head(&mut b, info, m.mode.as_str());
+                b.s("scope", d.scope.clone());
+                b.s("statistic", name.clone());
+                // Estimates are already in milliseconds.
+                b.f("value_ms", Some(e.mean));
+                b.f("value_ci95_ms", e.ci());
+                let added = d.added_vs_none.iter().find(|x| &x.0 == name).map(|x| x.1);
+                b.f("added_vs_none_ms", added.map(|a| a.mean));
+                b.f("added_vs_none_ci95_ms", added.and_then(|a| a.ci()));
+                b.f("observations_per_replication", Some(d.count));
+            }
+        }
+    }
+    if b.cols.is_empty() {
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("scope", 's'),
+                ("statistic", 's'),
+                ("value_ms", 'f'),
+                ("value_ci95_ms", 'f'),
+                ("added_vs_none_ms", 'f'),
+                ("added_vs_none_ci95_ms", 'f'),
+                ("observations_per_replication", 'f'),
+            ],
+        );
+    }
+    b.build()
+}
+
+/// `proxies.csv`: mode × proxy kind, from the request simulation.
+pub fn proxies(
+    info: &RunInfo<'_>,
+    modes: &[meshsim_models::latency::ModeLatency],
+    usd_per_vcpu_month: f64,
+) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for m in modes {
+        for (kind, cpu) in &m.cpu_vcpu {
+            let (mean_u, max_u) = m.utilisation[kind];
+            head(&mut b, info, m.mode.as_str());
+            b.s("proxy", kind.as_str());
+            b.f("cpu_vcpu", Some(cpu.mean));
+            b.f("cpu_vcpu_ci95", cpu.ci());
+            b.f("cpu_usd_per_month", Some(cpu.mean * usd_per_vcpu_month));
+            b.f("utilisation_mean", Some(mean_u.mean));
+            b.f("utilisation_max", Some(max_u.mean));
+        }
+    }
+    if b.cols.is_empty() {
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("proxy", 's'),
+                ("cpu_vcpu", 'f'),
+                ("cpu_vcpu_ci95", 'f'),
+                ("cpu_usd_per_month", 'f'),
+                ("utilisation_mean", 'f'),
+                ("utilisation_max", 'f'),
+            ],
+        );
     }
     b.build()
 }

@@ -6,7 +6,9 @@
 //! `meshsim-scenarios`) or of terminals and output formats (that is the `meshsim` binary).
 
 pub mod cluster;
+pub mod delay;
 pub mod headline;
+pub mod latency;
 pub mod mesh;
 pub mod packing;
 pub mod presets;

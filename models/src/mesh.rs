@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::Workload;
+use crate::delay::DelaySpec;
 use crate::resources::{MIB, Resources, Usage};
 
 /// A mesh mode compared in a run.
@@ -146,6 +147,9 @@ pub struct SidecarCosts {
     pub cpu_milli_per_1000_rps: f64,
     /// Worker threads (Envoy runs ceil(CPU limit) workers).
     pub workers: u32,
+    /// On-path time per request through the proxy (request and response): the latency it adds
+    /// before queueing. A worker is held for this time × (CPU per request ÷ its mean).
+    pub service_time: DelaySpec,
 }
 
 /// A per-node proxy (ztunnel, Cilium agent).
@@ -171,6 +175,8 @@ pub struct NodeProxyCosts {
     pub cpu_ms_per_new_connection: f64,
     /// Fixed worker threads, or `None` for max(2, ¼ of the node's cores) as ztunnel ≥ 1.31 does.
     pub workers: Option<u32>,
+    /// On-path time per request through the proxy.
+    pub service_time: DelaySpec,
 }
 
 /// A per-namespace L7 proxy Deployment (Istio waypoint).
@@ -193,6 +199,8 @@ pub struct WaypointCosts {
     pub cpu_milli_per_1000_rps: f64,
     /// Worker threads per replica.
     pub workers: u32,
+    /// On-path time per request through the proxy.
+    pub service_time: DelaySpec,
 }
 
 /// A per-node helper with fixed cost (istio-cni node agent).
@@ -380,6 +388,11 @@ pub fn waypoint_usage(
             + sidecar.memory_per_cluster_bytes * vis.clusters
             + sidecar.memory_per_endpoint_bytes * vis.endpoints,
     }
+}
+
+/// CPU seconds per request through a proxy whose CPU is `cpu_milli_per_1000_rps`.
+pub fn cpu_s_per_request(cpu_milli_per_1000_rps: f64) -> f64 {
+    cpu_milli_per_1000_rps / 1e6
 }
 
 /// Replicas an HPA settles on for a control plane using `cpu_milli` in total.

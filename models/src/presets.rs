@@ -7,10 +7,14 @@
 //!   "Performance and Scalability" page.
 //! - `istio-1.22.0`: as `istio-1.24` but ztunnel's request as shipped in 1.22.0 (500m / 2Gi).
 //! - `istio-1.19`: as `istio-1.24` but sidecar CPU from the 1.19–1.22 pages (0.5 vCPU per
-//!   1000 rps, ≈ 50 MB "in a large namespace with namespace isolation").
+//!   1000 rps, ≈ 50 MB "in a large namespace with namespace isolation") and sidecar latency
+//!   fitted to the 1.19 CNCF re-run (0.175 / 0.235 ms P90 / P99 for a pair).
+//! - `istio-1.7`: sidecar CPU, memory and latency of the 1.7-era pages (0.35 vCPU and 40 MB per
+//!   1000 rps; 2.76 / 2.88 ms for a pair at 16 connections on older hardware).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::delay::{DelaySpec, lognormal_us};
 use crate::mesh::{
     ControlPlaneCosts, FixedCosts, MeshConfig, MeshCosts, NamespaceMode, NodeProxyCosts,
     RequestPolicy, SidecarCosts, SidecarScope, WaypointCosts,
@@ -22,8 +26,22 @@ const KIB_F: f64 = KIB as f64;
 /// One megabyte (10^6 bytes), as the Istio and Linkerd pages count.
 const MB_F: f64 = 1e6;
 
+/// On-path time of one Envoy traversal (sidecar; waypoint; Linkerd by assumption), fitted so
+/// that the benchmark setup of `scenarios/istio-benchmark.toml` adds 0.228 ms at P90 and
+/// 0.298 ms at P99 for a sidecar pair (Istio 1.20 performance page). See [`sources`].
+pub const SIDECAR_SERVICE: DelaySpec = lognormal_us(88, 340);
+/// On-path time of one ztunnel traversal, fitted so that the benchmark setup adds 0.17 ms at P90
+/// and 0.20 ms at P99 for ambient L4 (two ztunnels; Istio 1.22 performance page).
+pub const ZTUNNEL_SERVICE: DelaySpec = lognormal_us(70, 260);
+/// Sidecar traversal fitted to the CNCF bare-metal re-run of Istio 1.19 (P90 0.175 ms, P99
+/// 0.235 ms for the pair; istio/istio.io PR 14698).
+pub const SIDECAR_SERVICE_1_19: DelaySpec = lognormal_us(68, 300);
+/// Sidecar traversal fitted to the Istio 1.7 page (P90 2.76 ms, P99 2.88 ms for the pair at 16
+/// connections, older hardware, telemetry v2).
+pub const SIDECAR_SERVICE_1_7: DelaySpec = lognormal_us(1380, 1450);
+
 /// Names of the built-in presets.
-pub const NAMES: [&str; 3] = ["istio-1.24", "istio-1.22.0", "istio-1.19"];
+pub const NAMES: [&str; 4] = ["istio-1.24", "istio-1.22.0", "istio-1.19", "istio-1.7"];
 
 /// The preset called `name`.
 pub fn by_name(name: &str) -> Option<MeshCosts> {
@@ -31,6 +49,7 @@ pub fn by_name(name: &str) -> Option<MeshCosts> {
         "istio-1.24" => Some(istio_1_24()),
         "istio-1.22.0" => Some(istio_1_22_0()),
         "istio-1.19" => Some(istio_1_19()),
+        "istio-1.7" => Some(istio_1_7()),
         _ => None,
     }
 }
@@ -48,6 +67,7 @@ pub fn istio_1_24() -> MeshCosts {
             base_cpu_milli: 0.0,
             cpu_milli_per_1000_rps: 200.0,
             workers: 2,
+            service_time: SIDECAR_SERVICE,
         },
         ztunnel: NodeProxyCosts {
             request: Resources::cpu_mem(200, 512 * MIB),
@@ -60,6 +80,7 @@ pub fn istio_1_24() -> MeshCosts {
             cpu_milli_per_1000_rps: 60.0,
             cpu_ms_per_new_connection: 1.7,
             workers: Some(2),
+            service_time: ZTUNNEL_SERVICE,
         },
         waypoint: WaypointCosts {
             request: Resources::cpu_mem(100, 128 * MIB),
@@ -70,6 +91,7 @@ pub fn istio_1_24() -> MeshCosts {
             base_cpu_milli: 0.0,
             cpu_milli_per_1000_rps: 250.0,
             workers: 2,
+            service_time: SIDECAR_SERVICE,
         },
         istio_cni: FixedCosts {
             request: Resources::cpu_mem(100, 100 * MIB),
@@ -99,6 +121,7 @@ pub fn istio_1_24() -> MeshCosts {
             base_cpu_milli: 0.0,
             cpu_milli_per_1000_rps: 200.0,
             workers: 2,
+            service_time: SIDECAR_SERVICE,
         },
         linkerd_control_plane: ControlPlaneCosts {
             request: Resources::ZERO,
@@ -120,6 +143,9 @@ pub fn istio_1_24() -> MeshCosts {
             cpu_milli_per_1000_rps: 0.0,
             cpu_ms_per_new_connection: 0.0,
             workers: Some(2),
+            service_time: DelaySpec::Constant {
+                value: meshsim_core::time::SimDuration::ZERO,
+            },
         },
     }
 }
@@ -132,12 +158,26 @@ pub fn istio_1_22_0() -> MeshCosts {
     c
 }
 
-/// Sidecar CPU and memory as the Istio 1.19–1.22 performance pages state them.
+/// Sidecar CPU and memory as the Istio 1.19–1.22 performance pages state them, and sidecar
+/// latency fitted to the 1.19 CNCF re-run.
 pub fn istio_1_19() -> MeshCosts {
     let mut c = istio_1_24();
     c.preset = "istio-1.19".into();
     c.sidecar.cpu_milli_per_1000_rps = 500.0;
     c.sidecar.base_memory_bytes = 50.0 * MB_F - 10.0 * c.sidecar.memory_per_cluster_bytes;
+    c.sidecar.service_time = SIDECAR_SERVICE_1_19;
+    c
+}
+
+/// Sidecar CPU, memory and latency of the Istio 1.7-era pages (0.35 vCPU and 40 MB per
+/// 1000 rps; 2.76 / 2.88 ms added by a pair).
+pub fn istio_1_7() -> MeshCosts {
+    let mut c = istio_1_24();
+    c.preset = "istio-1.7".into();
+    c.sidecar.cpu_milli_per_1000_rps = 350.0;
+    c.sidecar.base_memory_bytes = 40.0 * MB_F - 10.0 * c.sidecar.memory_per_cluster_bytes;
+    c.sidecar.service_time = SIDECAR_SERVICE_1_7;
+    c.waypoint.service_time = SIDECAR_SERVICE_1_7;
     c
 }
 
@@ -237,6 +277,22 @@ pub fn sources() -> &'static [(&'static str, &'static str)] {
         (
             "waypoint.cpu_per_1000_rps",
             "0.25 vCPU at 1000 rps — Istio 1.24 performance page",
+        ),
+        (
+            "sidecar.service_time",
+            "log-normal, mean 88 µs, P99 340 µs: fitted in scenarios/istio-benchmark.toml so a sidecar pair adds 0.228 ms at P90 and 0.298 ms at P99 (Istio 1.20 performance page; meshsim gives 0.229 / 0.295). istio-1.19: mean 68 µs, P99 300 µs for the 1.19 CNCF re-run's 0.175 / 0.235 ms (istio/istio.io PR 14698). istio-1.7: mean 1.38 ms, P99 1.45 ms for the 1.7 page's 2.76 / 2.88 ms",
+        ),
+        (
+            "ztunnel.service_time",
+            "log-normal, mean 70 µs, P99 260 µs: fitted in scenarios/istio-benchmark.toml so ambient L4 (two ztunnels) adds 0.17 ms at P90 and 0.20 ms at P99 (Istio 1.22 performance page; meshsim gives 0.170 / 0.201)",
+        ),
+        (
+            "waypoint.service_time",
+            "as one sidecar traversal: a waypoint adds roughly one Envoy traversal (meshsim's calibration notes)",
+        ),
+        (
+            "benchmark baseline",
+            "the no-mesh hop of scenarios/istio-benchmark.toml (network plus fortio server) reproduces the istio/tools 2020 baseline at 1000 qps and 16 connections: P50 0.33 / P90 0.48 / P99 0.66 ms against measured 0.32–0.36 / 0.42–0.53 / 0.55–0.69 ms",
         ),
         ("istio_cni.request", "100m, 100Mi — istio-cni chart"),
         (

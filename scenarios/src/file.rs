@@ -583,6 +583,9 @@ pub struct LatencySection {
 pub struct TrafficSection {
     /// Entry workload.
     pub service: Spanned<String>,
+    /// Calling workload (its replicas in turn); omit for clients outside the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Spanned<String>>,
     /// `poisson`, `schedule`, `mmpp` or `trace`.
     pub arrival: Spanned<String>,
     /// Rate, per second (poisson).

@@ -7,6 +7,7 @@
 
 pub mod diag;
 pub mod file;
+pub mod latency;
 pub mod limits;
 pub mod render;
 mod resolve;
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use meshsim_models::cluster::Cluster;
 use meshsim_models::headline::Migration;
+use meshsim_models::latency::LatencySpec;
 use meshsim_models::mesh::{MeshConfig, MeshMode};
 use meshsim_models::scheduler::SchedulerConfig;
 
@@ -47,13 +49,17 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// Migration effort, if given.
     pub migration: Option<Migration>,
+    /// Request-level simulation, when the scenario has traffic.
+    pub latency: Option<LatencySpec>,
+    /// Per traffic source, where a replayed trace came from.
+    pub traces: Vec<Option<latency::TraceSource>>,
 }
 
 /// Reads, parses and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
     let name = path.display().to_string();
     let text = read_bounded(path)?;
-    parse(&name, &text)
+    parse_in(&name, &text, path.parent())
 }
 
 /// Reads a user's file whole, refusing oversized and non-UTF-8 files with a located error.
@@ -98,8 +104,14 @@ pub fn read_bounded(path: &Path) -> Result<String, Diagnostics> {
     })
 }
 
-/// Parses and validates scenario text; `name` is used in messages.
+/// Parses and validates scenario text; `name` is used in messages. Relative trace paths are
+/// read from the current directory.
 pub fn parse(name: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    parse_in(name, text, None)
+}
+
+/// Parses and validates scenario text whose relative paths start at `base_dir`.
+pub fn parse_in(name: &str, text: &str, base_dir: Option<&Path>) -> Result<Scenario, Diagnostics> {
     let src = Source { name, text };
     if text.trim().is_empty() {
         let mut d = src.whole("the file is empty");
@@ -114,7 +126,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, Diagnostics> {
         src: &src,
         errors: Vec::new(),
     };
-    let scenario = resolve::resolve(&mut ctx, &file);
+    let scenario = resolve::resolve(&mut ctx, &file, base_dir);
     match scenario {
         Some(s) if ctx.errors.is_empty() => Ok(s),
         _ => Err(Diagnostics(ctx.errors)),

@@ -15,7 +15,9 @@ use toml::Spanned;
 
 use crate::Scenario;
 use crate::file::*;
+use crate::latency::render_delay;
 use crate::units::{Cpu, Duration, Memory};
+use meshsim_models::latency::{Arrival, CallMode};
 
 fn sp<T>(v: T) -> Spanned<T> {
     Spanned::new(0..0, v)
@@ -71,7 +73,7 @@ fn sidecar(c: &SidecarCosts) -> SidecarSection {
         base_cpu: cpu(c.base_cpu_milli),
         cpu_per_1000_rps: cpu(c.cpu_milli_per_1000_rps),
         workers: Some(sp(i64::from(c.workers))),
-        service_time: None,
+        service_time: Some(sp(render_delay(&c.service_time))),
     }
 }
 
@@ -92,7 +94,7 @@ fn node_proxy(c: &NodeProxyCosts) -> NodeProxySection {
             Some(n) => toml::Value::Integer(i64::from(n)),
             None => toml::Value::String("auto".into()),
         })),
-        service_time: None,
+        service_time: Some(sp(render_delay(&c.service_time))),
     }
 }
 
@@ -106,7 +108,7 @@ fn waypoint(c: &WaypointCosts) -> WaypointSection {
         base_cpu: cpu(c.base_cpu_milli),
         cpu_per_1000_rps: cpu(c.cpu_milli_per_1000_rps),
         workers: Some(sp(i64::from(c.workers))),
-        service_time: None,
+        service_time: Some(sp(render_delay(&c.service_time))),
     }
 }
 
@@ -237,7 +239,8 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             .cluster
             .workloads
             .iter()
-            .map(|w| {
+            .enumerate()
+            .map(|(wi, w)| {
                 sp(WorkloadSection {
                     name: sp(w.name.clone()),
                     namespace: Some(sp(w.namespace.clone())),
@@ -265,9 +268,28 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                         cpu_limit: w.sidecar.cpu_limit_milli.map(Cpu),
                         memory_limit: w.sidecar.memory_limit_bytes.map(Memory),
                     }),
-                    processing_time: None,
-                    calls: None,
-                    call_mode: None,
+                    processing_time: s
+                        .latency
+                        .as_ref()
+                        .map(|l| sp(render_delay(&l.services[wi].processing))),
+                    calls: s.latency.as_ref().map(|l| {
+                        l.services[wi]
+                            .calls
+                            .iter()
+                            .map(|c| {
+                                sp(CallSection {
+                                    service: sp(s.cluster.workloads[c.target].name.clone()),
+                                    count: Some(sp(i64::from(c.count))),
+                                })
+                            })
+                            .collect()
+                    }),
+                    call_mode: s.latency.as_ref().map(|l| {
+                        sp(match l.services[wi].mode {
+                            CallMode::Sequential => "sequential".to_string(),
+                            CallMode::Parallel => "parallel".to_string(),
+                        })
+                    }),
                 })
             })
             .collect(),
@@ -291,9 +313,95 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             sprints: sp(m.sprints),
             cost_per_sprint: sp(m.cost_per_sprint_usd),
         }),
-        latency: None,
-        traffic: Vec::new(),
+        latency: s.latency.as_ref().map(|l| {
+            sp(LatencySection {
+                duration: Some(Duration(l.duration)),
+                warmup: Some(Duration(l.warmup)),
+                load_balancing: Some(sp(l.load_balancing.as_str().to_string())),
+                same_node: Some(sp(render_delay(&l.network.same_node))),
+                same_zone: Some(sp(render_delay(&l.network.same_zone))),
+                cross_zone: Some(sp(render_delay(&l.network.cross_zone))),
+                cross_cluster: Some(sp(render_delay(&l.network.cross_cluster))),
+                utilisation_warning: Some(sp(l.utilisation_warning)),
+            })
+        }),
+        traffic: s
+            .latency
+            .as_ref()
+            .map(|l| {
+                l.traffic
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        sp(render_traffic(
+                            s,
+                            t,
+                            s.traces.get(i).and_then(Option::as_ref),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
+}
+
+fn render_traffic(
+    s: &Scenario,
+    t: &meshsim_models::latency::TrafficSpec,
+    trace: Option<&crate::latency::TraceSource>,
+) -> TrafficSection {
+    let mut out = TrafficSection {
+        service: sp(s.cluster.workloads[t.target].name.clone()),
+        from: t.from.map(|f| sp(s.cluster.workloads[f].name.clone())),
+        arrival: sp(String::new()),
+        rate: None,
+        schedule: None,
+        period: None,
+        rates: None,
+        mean_durations: None,
+        path: None,
+        column: None,
+        scale: None,
+        name: Some(t.name.clone()),
+    };
+    match &t.arrival {
+        Arrival::Poisson { rate } => {
+            out.arrival = sp("poisson".into());
+            out.rate = Some(sp(*rate));
+        }
+        Arrival::Schedule { steps, period } => {
+            out.arrival = sp("schedule".into());
+            out.schedule = Some(
+                steps
+                    .iter()
+                    .map(|(at, rate)| {
+                        sp(ScheduleStep {
+                            at: Duration(*at),
+                            rate: *rate,
+                        })
+                    })
+                    .collect(),
+            );
+            out.period = Some(Duration(*period));
+        }
+        Arrival::Mmpp {
+            rates,
+            mean_durations,
+        } => {
+            out.arrival = sp("mmpp".into());
+            out.rates = Some(sp(rates.to_vec()));
+            out.mean_durations = Some(sp(mean_durations.iter().map(|d| Duration(*d)).collect()));
+        }
+        Arrival::Trace { scale, .. } => {
+            out.arrival = sp("trace".into());
+            out.scale = Some(sp(*scale));
+            if let Some(tr) = trace {
+                out.path = Some(sp(tr.path.display().to_string()));
+                out.column = Some(tr.column.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The rendered scenario as TOML text.

@@ -138,24 +138,11 @@ fn valid_name(s: &str) -> bool {
 }
 
 /// Resolves a parsed file into a scenario, or every problem found.
-pub(crate) fn resolve(ctx: &mut Ctx<'_>, f: &ScenarioFile) -> Option<Scenario> {
-    const NO_LATENCY: &str =
-        "belongs to the request-level latency model, which this build of meshsim does not have";
-    if let Some(l) = &f.latency {
-        ctx.err(l.span(), format!("[latency] {NO_LATENCY}"), None);
-    }
-    for t in &f.traffic {
-        ctx.err(t.span(), format!("[[traffic]] {NO_LATENCY}"), None);
-    }
-    for w in &f.workloads {
-        let w = w.get_ref();
-        if let Some(p) = &w.processing_time {
-            ctx.err(p.span(), format!("`processing_time` {NO_LATENCY}"), None);
-        }
-        if let Some(c) = w.calls.as_ref().and_then(|c| c.first()) {
-            ctx.err(c.span(), format!("`calls` {NO_LATENCY}"), None);
-        }
-    }
+pub(crate) fn resolve(
+    ctx: &mut Ctx<'_>,
+    f: &ScenarioFile,
+    base_dir: Option<&std::path::Path>,
+) -> Option<Scenario> {
     let meta = &f.scenario;
     let name = meta.name.get_ref().clone();
     if !valid_name(&name) {
@@ -282,9 +269,19 @@ pub(crate) fn resolve(ctx: &mut Ctx<'_>, f: &ScenarioFile) -> Option<Scenario> {
         });
     }
     let _ = pool_names;
+    let cluster = Cluster {
+        pools,
+        workloads,
+        daemonsets,
+    };
+    let latency = crate::latency::resolve(ctx, f, &cluster, base_dir, modes.len(), replications);
     if !ctx.errors.is_empty() {
         return None;
     }
+    let (latency, traces) = match latency {
+        Some((l, t)) => (Some(l), t),
+        None => (None, Vec::new()),
+    };
     Some(Scenario {
         name,
         description: meta.description.clone().unwrap_or_default(),
@@ -292,14 +289,12 @@ pub(crate) fn resolve(ctx: &mut Ctx<'_>, f: &ScenarioFile) -> Option<Scenario> {
         modes,
         replications,
         nodes_required: meta.nodes_required.unwrap_or(true),
-        cluster: Cluster {
-            pools,
-            workloads,
-            daemonsets,
-        },
+        cluster,
         mesh,
         scheduler,
         migration,
+        latency,
+        traces,
     })
 }
 
@@ -909,7 +904,11 @@ fn sidecar_over(ctx: &mut Ctx<'_>, c: &mut SidecarCosts, s: &Option<SidecarSecti
     {
         c.workers = w as u32;
     }
-    latency_keys_unsupported(ctx, &s.service_time);
+    if let Some(d) = &s.service_time
+        && let Some(x) = crate::latency::delay(ctx, d, "service_time")
+    {
+        c.service_time = x;
+    }
 }
 
 fn node_proxy_over(ctx: &mut Ctx<'_>, c: &mut NodeProxyCosts, s: &Option<NodeProxySection>) {
@@ -956,7 +955,11 @@ fn node_proxy_over(ctx: &mut Ctx<'_>, c: &mut NodeProxyCosts, s: &Option<NodePro
             ),
         }
     }
-    latency_keys_unsupported(ctx, &s.service_time);
+    if let Some(d) = &s.service_time
+        && let Some(x) = crate::latency::delay(ctx, d, "service_time")
+    {
+        c.service_time = x;
+    }
 }
 
 fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
@@ -990,7 +993,11 @@ fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
         {
             wc.workers = n as u32;
         }
-        latency_keys_unsupported(ctx, &w.service_time);
+        if let Some(d) = &w.service_time
+            && let Some(x) = crate::latency::delay(ctx, d, "service_time")
+        {
+            wc.service_time = x;
+        }
     }
     if let Some(f) = &m.istio_cni {
         let fc: &mut FixedCosts = &mut c.istio_cni;
@@ -1037,16 +1044,5 @@ fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
         if let Some(v) = i.memory_per_1000_proxies {
             ic.per_proxy.memory_bytes = v.0 as f64 / 1000.0;
         }
-    }
-}
-
-/// Until the latency model reads them, latency keys are refused rather than ignored.
-fn latency_keys_unsupported(ctx: &mut Ctx<'_>, s: &Option<Spanned<DistSection>>) {
-    if let Some(s) = s {
-        ctx.err(
-            s.span(),
-            "`service_time` belongs to the request-level latency model, which this build of meshsim does not have",
-            None,
-        );
     }
 }

@@ -1,1 +1,6 @@
-//! meshsim integration tests: one binary, one module per area.
+//! meshsim's workspace-level integration tests: the shipped scenarios through the libraries,
+//! against the published figures they are meant to reproduce. One binary, one module per area.
+
+mod calibration;
+mod public_arithmetic;
+mod traces;

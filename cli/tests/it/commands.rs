@@ -42,7 +42,7 @@ fn version_and_help() {
 #[test]
 fn init_templates_validate_and_run() {
     let dir = tempfile::tempdir().unwrap();
-    for t in ["gpu-inference", "mixed-fleet"] {
+    for t in ["gpu-inference", "mixed-fleet", "agent-chain"] {
         let f = format!("{t}.toml");
         let o = meshsim(dir.path(), &["init", "--template", t, &f]);
         assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));

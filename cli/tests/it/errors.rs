@@ -498,3 +498,158 @@ fn a_workload_that_fits_nowhere_is_pending_not_an_error() {
         "{pending}"
     );
 }
+
+/// BASE plus text, to break the latency parts.
+fn with_traffic(extra: &str) -> Vec<u8> {
+    format!("{BASE}{extra}").into_bytes()
+}
+
+const TRAFFIC: &str = "\n[[traffic]]\nservice = \"web\"\narrival = \"poisson\"\nrate = 100\n";
+
+fn with_web_line(line: &str) -> String {
+    BASE.replacen(
+        "requests = { cpu = \"500m\", memory = \"1Gi\" }",
+        &format!("requests = {{ cpu = \"500m\", memory = \"1Gi\" }}\n{line}"),
+        1,
+    )
+}
+
+#[test]
+fn traffic_to_an_unknown_service() {
+    bad_run(
+        &with_traffic(&TRAFFIC.replace("\"web\"", "\"wbe\"")),
+        &[
+            "traffic[0].service",
+            "traffic service `wbe` is not a workload",
+            "did you mean `web`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_arrival_process() {
+    bad_run(
+        &with_traffic(&TRAFFIC.replace("\"poisson\"", "\"poison\"")),
+        &[
+            "traffic[0].arrival",
+            "unknown arrival process `poison`",
+            "did you mean `poisson`?",
+        ],
+    );
+}
+
+#[test]
+fn poisson_without_a_rate() {
+    bad_run(
+        &with_traffic(&TRAFFIC.replace("rate = 100\n", "")),
+        &["arrival = \"poisson\" needs `rate`"],
+    );
+}
+
+#[test]
+fn key_that_does_not_apply_to_the_arrival() {
+    bad_run(
+        &with_traffic(&format!("{TRAFFIC}scale = 2.0\n")),
+        &[
+            "`scale` does not apply to arrival = \"poisson\"",
+            "a poisson arrival takes: rate",
+        ],
+    );
+}
+
+#[test]
+fn calls_that_form_a_cycle() {
+    let s = with_web_line("calls = [{ service = \"web\" }]");
+    bad_run(
+        format!("{s}{TRAFFIC}").as_bytes(),
+        &["calls form a cycle: web → web"],
+    );
+}
+
+#[test]
+fn call_to_an_unknown_service() {
+    let s = with_web_line("calls = [{ service = \"db\" }]");
+    bad_run(
+        format!("{s}{TRAFFIC}").as_bytes(),
+        &[
+            "workloads[0].calls[0].service",
+            "called service `db` is not a workload",
+        ],
+    );
+}
+
+#[test]
+fn impossible_lognormal() {
+    let s = with_web_line("processing_time = { mean = \"2ms\", p99 = \"1ms\" }");
+    bad_run(
+        format!("{s}{TRAFFIC}").as_bytes(),
+        &["workloads[0].processing_time", "mean < p99"],
+    );
+}
+
+#[test]
+fn distribution_with_a_key_it_does_not_take() {
+    let s = with_web_line(
+        "processing_time = { dist = \"exponential\", mean = \"2ms\", p99 = \"9ms\" }",
+    );
+    bad_run(
+        format!("{s}{TRAFFIC}").as_bytes(),
+        &["`p99` does not apply to a exponential distribution"],
+    );
+}
+
+#[test]
+fn too_many_simulated_requests_are_refused_before_running() {
+    let t = TRAFFIC.replace("rate = 100", "rate = 100000");
+    bad_run(
+        &with_traffic(&format!("{t}\n[latency]\nduration = \"1000h\"\n")),
+        &["would simulate about", "beyond meshsim's limit"],
+    );
+}
+
+#[test]
+fn trace_file_that_does_not_exist() {
+    let t = "\n[[traffic]]\nservice = \"web\"\narrival = \"trace\"\npath = \"nope.csv\"\n";
+    bad_run(
+        &with_traffic(t),
+        &["traffic[0].path", "nope.csv", "cannot read"],
+    );
+}
+
+#[test]
+fn trace_with_a_missing_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.csv"), "time,tokens\n1.0,5\n2.0,6\n").unwrap();
+    let t = "\n[[traffic]]\nservice = \"web\"\narrival = \"trace\"\npath = \"t.csv\"\ncolumn = \"tim\"\n";
+    std::fs::write(dir.path().join("bad.toml"), with_traffic(t)).unwrap();
+    check(
+        dir.path(),
+        &["run", "bad.toml", "--out", "out"],
+        &["has no column `tim`", "did you mean `time`?"],
+    );
+}
+
+#[test]
+fn trace_with_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "TIMESTAMP\n2023-11-16 18:17:03.1\nsoon\n",
+    )
+    .unwrap();
+    let t = "\n[[traffic]]\nservice = \"web\"\narrival = \"trace\"\npath = \"t.csv\"\n";
+    std::fs::write(dir.path().join("bad.toml"), with_traffic(t)).unwrap();
+    check(
+        dir.path(),
+        &["run", "bad.toml", "--out", "out"],
+        &["line 3: `soon` is neither seconds nor a timestamp"],
+    );
+}
+
+#[test]
+fn latency_without_traffic() {
+    bad_run(
+        &with_traffic("\n[latency]\nduration = \"5s\"\n"),
+        &["[latency] is set but there is no [[traffic]]"],
+    );
+}

@@ -6,7 +6,14 @@ use std::path::Path;
 
 use crate::{meshsim, root, scenario, text};
 
-const TABLES: [&str; 4] = ["summary.csv", "pools.csv", "components.csv", "pending.csv"];
+const TABLES: [&str; 6] = [
+    "summary.csv",
+    "pools.csv",
+    "components.csv",
+    "pending.csv",
+    "latency.csv",
+    "proxies.csv",
+];
 
 fn golden(name: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -105,4 +112,14 @@ fn golden_sidecar_tax_500_pods() {
 #[test]
 fn golden_half_migrated() {
     golden("half-migrated");
+}
+
+#[test]
+fn golden_istio_benchmark() {
+    golden("istio-benchmark");
+}
+
+#[test]
+fn golden_agent_chain_20_calls() {
+    golden("agent-chain-20-calls");
 }

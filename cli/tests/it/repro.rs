@@ -39,7 +39,7 @@ fn same_seed_gives_byte_identical_files_on_any_thread_count() {
     let c = run_into(dir.path(), "c", &["--seed", "5"], "4");
     assert_eq!(
         a.len(),
-        9,
+        13,
         "{:?}",
         a.iter().map(|x| &x.0).collect::<Vec<_>>()
     );
@@ -68,7 +68,45 @@ fn run_json_reproduces_the_run() {
             )
         })
         .collect();
-    for t in ["summary.csv", "pools.csv", "components.csv", "pending.csv"] {
+    for t in [
+        "summary.csv",
+        "pools.csv",
+        "components.csv",
+        "pending.csv",
+        "latency.csv",
+    ] {
         assert_eq!(pick(&first, t), pick(&second, t), "{t}");
     }
+}
+
+#[test]
+fn latency_outputs_are_identical_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario("agent-chain-20-calls");
+    let run = |out: &str, threads: &str| {
+        let o = assert_cmd::Command::cargo_bin("meshsim")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "run",
+                f.to_str().unwrap(),
+                "--out",
+                out,
+                "--quiet",
+                "--replications",
+                "3",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        [
+            "summary.csv",
+            "latency.csv",
+            "proxies.csv",
+            "latency.parquet",
+        ]
+        .map(|t| std::fs::read(dir.path().join(out).join(t)).unwrap())
+    };
+    assert_eq!(run("one", "1"), run("two", "2"));
 }

@@ -1,0 +1,996 @@
+//! The request-level simulation: one [`Model`] per (mode, replication).
+
+use std::collections::BTreeMap;
+
+use meshsim_core::dist::Dist;
+use meshsim_core::engine::{EventId, Model, Scheduler, SimError, Simulation};
+use meshsim_core::rng::{RngStreams, SimRng, SplitMix64, splitmix64};
+use meshsim_core::station::{Started, Station};
+use meshsim_core::stats::LatencyHistogram;
+use meshsim_core::time::{SimDuration, SimTime};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::arrivals::{Arrival, trace_span_ns};
+use super::{CallMode, LatencySpec, LoadBalancing};
+use crate::cluster::Cluster;
+use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
+use crate::packing::ModeRun;
+
+/// A kind of proxy station.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProxyKind {
+    /// Istio sidecar.
+    Sidecar,
+    /// Linkerd proxy.
+    LinkerdProxy,
+    /// ztunnel.
+    Ztunnel,
+    /// Waypoint replica.
+    Waypoint,
+}
+
+impl ProxyKind {
+    /// Name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyKind::Sidecar => "sidecar",
+            ProxyKind::LinkerdProxy => "linkerd-proxy",
+            ProxyKind::Ztunnel => "ztunnel",
+            ProxyKind::Waypoint => "waypoint",
+        }
+    }
+}
+
+/// One proxy station over one replication, after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationReport {
+    /// Kind.
+    pub kind: ProxyKind,
+    /// Which one (`node-3`, `web/2`, `shop/0`).
+    pub label: String,
+    /// Worker time over worker capacity.
+    pub utilisation: f64,
+    /// CPU, vCPU.
+    pub cpu_vcpu: f64,
+    /// Requests that arrived.
+    pub visits: u64,
+    /// Mean wait for a worker, ms.
+    pub mean_wait_ms: f64,
+    /// Relative gap between L and λW over the window (Little's law).
+    pub little_gap: f64,
+}
+
+/// One replication of one mode.
+#[derive(Clone, Debug)]
+pub struct LatencyRun {
+    /// Time per hop (caller sends → callee receives), all hops.
+    pub hops: LatencyHistogram,
+    /// End-to-end time per traffic source (call graph).
+    pub end_to_end: Vec<LatencyHistogram>,
+    /// Proxy stations (only those that saw traffic or exist).
+    pub stations: Vec<StationReport>,
+    /// Arrivals per traffic source after warm-up.
+    pub arrivals: Vec<u64>,
+    /// Completed root requests after warm-up.
+    pub completed: u64,
+    /// Calls to services without a placed replica.
+    pub failed_calls: u64,
+    /// Events handled, warm-up included.
+    pub events: u64,
+    /// Measured window, seconds.
+    pub window_s: f64,
+}
+
+/// Why a simulation could not run.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LatencyError {
+    /// The engine stopped.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// A distribution's parameters are invalid.
+    #[error("invalid distribution: {0}")]
+    Dist(String),
+}
+
+const NONE: u32 = u32::MAX;
+const MAX_LEGS: usize = 6;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Leg {
+    #[default]
+    End,
+    Proxy(u32),
+    Net(u8),
+}
+
+const SAME_NODE: u8 = 0;
+const SAME_ZONE: u8 = 1;
+const CROSS_ZONE: u8 = 2;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Frame {
+    key: u64,
+    parent: u32,
+    service: u32,
+    replica: u32,
+    node: u32,
+    src: u32,
+    start: SimTime,
+    hop_start: SimTime,
+    path: [Leg; MAX_LEGS],
+    path_len: u8,
+    leg: u8,
+    net_draws: u8,
+    call_idx: u16,
+    repeat_left: u32,
+    pending: u32,
+    next_ordinal: u32,
+}
+
+/// The caller's side of a hop.
+#[derive(Clone, Copy, Debug)]
+struct Caller {
+    node: u32,
+    mode: NamespaceMode,
+    sidecar: u32,
+}
+
+const EXTERNAL: Caller = Caller {
+    node: NONE,
+    mode: NamespaceMode::Outside,
+    sidecar: NONE,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ev {
+    Arrive {
+        src: u32,
+    },
+    SourceChange {
+        src: u32,
+    },
+    ProxyDone {
+        frame: u32,
+    },
+    WorkerFree {
+        station: u32,
+        arrived: SimTime,
+    },
+    ProxyDoneFree {
+        frame: u32,
+        station: u32,
+        arrived: SimTime,
+    },
+    LegDone {
+        frame: u32,
+    },
+    Processed {
+        frame: u32,
+    },
+}
+
+struct Proxy {
+    st: Station<u32>,
+    kind: ProxyKind,
+    dist: usize,
+    kappa: f64,
+    rng: SimRng,
+    cpu_s: f64,
+    label: String,
+}
+
+struct Service {
+    mode: NamespaceMode,
+    nodes: Vec<u32>,
+    sidecars: Vec<u32>,
+    in_flight: Vec<u32>,
+    rr: u64,
+    waypoint: u32,
+    processing: Dist,
+    calls: Vec<(u32, u32)>,
+    parallel: bool,
+}
+
+struct Waypoint {
+    stations: Vec<u32>,
+    nodes: Vec<u32>,
+    rr: u64,
+}
+
+struct Source {
+    target: u32,
+    from: u32,
+    from_rr: u64,
+    arrival: Arrival,
+    rng: SimRng,
+    phase_rng: SimRng,
+    pending: Option<EventId>,
+    rate: f64,
+    state: usize,
+    cycle_start: SimTime,
+    count: u64,
+    trace_pos: usize,
+    trace_base: u64,
+}
+
+struct LatencyModel {
+    key_seed: u64,
+    lb: LoadBalancing,
+    lb_rng: SimRng,
+    net: [Dist; 3],
+    dists: Vec<Dist>,
+    node_zone: Vec<u32>,
+    ztunnel: Vec<u32>,
+    stations: Vec<Proxy>,
+    services: Vec<Service>,
+    waypoints: Vec<Waypoint>,
+    sources: Vec<Source>,
+    frames: Vec<Frame>,
+    free: Vec<u32>,
+    hops: LatencyHistogram,
+    e2e: Vec<LatencyHistogram>,
+    arrivals: Vec<u64>,
+    completed: u64,
+    failed: u64,
+}
+
+/// A generator seeded from `(run key, request key, purpose)`: a counter-based stream, so a draw
+/// depends on which request asks, not on when.
+#[inline]
+fn keyed(seed: u64, key: u64, purpose: u64) -> SplitMix64 {
+    SplitMix64::keyed(seed, key, purpose)
+}
+
+#[inline]
+fn mix(a: u64, b: u64) -> u64 {
+    let mut s = a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    splitmix64(&mut s)
+}
+
+impl LatencyModel {
+    fn alloc(&mut self, f: Frame) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.frames[i as usize] = f;
+                i
+            }
+            None => {
+                self.frames.push(f);
+                (self.frames.len() - 1) as u32
+            }
+        }
+    }
+
+    fn locality(&self, a: u32, b: u32) -> u8 {
+        if a == NONE || b == NONE {
+            SAME_ZONE
+        } else if a == b {
+            SAME_NODE
+        } else if self.node_zone[a as usize] == self.node_zone[b as usize] {
+            SAME_ZONE
+        } else {
+            CROSS_ZONE
+        }
+    }
+
+    fn pick_replica(&mut self, svc: usize) -> usize {
+        let s = &mut self.services[svc];
+        let n = s.nodes.len();
+        match self.lb {
+            LoadBalancing::RoundRobin => {
+                let r = (s.rr % n as u64) as usize;
+                s.rr += 1;
+                r
+            }
+            LoadBalancing::Random => self.lb_rng.random_range(0..n),
+            LoadBalancing::LeastRequest => {
+                if n == 1 {
+                    return 0;
+                }
+                let a = self.lb_rng.random_range(0..n);
+                let mut b = self.lb_rng.random_range(0..n - 1);
+                if b >= a {
+                    b += 1;
+                }
+                if s.in_flight[b] < s.in_flight[a] {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
+    fn node_proxy(&self, mode: NamespaceMode, node: u32, sidecar: u32) -> u32 {
+        match mode {
+            NamespaceMode::Sidecar | NamespaceMode::Linkerd => sidecar,
+            NamespaceMode::Ambient | NamespaceMode::AmbientWaypoint if node != NONE => {
+                self.ztunnel[node as usize]
+            }
+            _ => NONE,
+        }
+    }
+
+    /// Starts a call from `caller` to a replica of `svc`; `false` if `svc` has no replica.
+    fn spawn(
+        &mut self,
+        parent: u32,
+        caller: Caller,
+        svc: usize,
+        key: u64,
+        src: u32,
+        s: &mut Scheduler<Ev>,
+    ) -> bool {
+        if self.services[svc].nodes.is_empty() {
+            self.failed += 1;
+            return false;
+        }
+        let r = self.pick_replica(svc);
+        let callee = &self.services[svc];
+        let callee_node = callee.nodes[r];
+        let callee_mode = callee.mode;
+        let callee_sidecar = callee.sidecars[r];
+        let wp = callee.waypoint;
+        self.services[svc].in_flight[r] += 1;
+        let mut path = [Leg::End; MAX_LEGS];
+        let mut n = 0;
+        let mut push = |l: Leg| {
+            path[n] = l;
+            n += 1;
+        };
+        let client = self.node_proxy(caller.mode, caller.node, caller.sidecar);
+        if client != NONE {
+            push(Leg::Proxy(client));
+        }
+        if wp != NONE && !self.waypoints[wp as usize].stations.is_empty() {
+            let w = &mut self.waypoints[wp as usize];
+            let i = (w.rr % w.stations.len() as u64) as usize;
+            w.rr += 1;
+            let (wst, wnode) = (w.stations[i], w.nodes[i]);
+            push(Leg::Net(self.locality(caller.node, wnode)));
+            push(Leg::Proxy(wst));
+            push(Leg::Net(self.locality(wnode, callee_node)));
+        } else {
+            push(Leg::Net(self.locality(caller.node, callee_node)));
+        }
+        let server = self.node_proxy(callee_mode, callee_node, callee_sidecar);
+        if server != NONE {
+            push(Leg::Proxy(server));
+        }
+        let now = s.now();
+        let f = self.alloc(Frame {
+            key,
+            parent,
+            service: svc as u32,
+            replica: r as u32,
+            node: callee_node,
+            src,
+            start: now,
+            hop_start: now,
+            path,
+            path_len: n as u8,
+            ..Frame::default()
+        });
+        self.advance(f, s);
+        true
+    }
+
+    /// Moves a request along its hop: the next proxy or network leg, or arrival at the callee.
+    fn advance(&mut self, f: u32, s: &mut Scheduler<Ev>) {
+        let now = s.now();
+        let fr = &mut self.frames[f as usize];
+        if fr.leg == fr.path_len {
+            let hop = now.saturating_duration_since(fr.hop_start);
+            let key = fr.key;
+            let svc = fr.service as usize;
+            self.hops.record(hop);
+            let mut rng = keyed(self.key_seed, key, 1);
+            let d = self.services[svc].processing.sample_duration(&mut rng);
+            s.schedule_in(d, Ev::Processed { frame: f });
+            return;
+        }
+        let leg = fr.path[fr.leg as usize];
+        fr.leg += 1;
+        match leg {
+            Leg::Proxy(st) => {
+                if let Some(started) = self.stations[st as usize].st.arrive(now, f) {
+                    self.start_service(st, started, s);
+                }
+            }
+            Leg::Net(loc) => {
+                let k = fr.net_draws;
+                fr.net_draws += 1;
+                let mut rng = keyed(self.key_seed, fr.key, 16 + u64::from(k));
+                let d = self.net[loc as usize].sample_duration(&mut rng);
+                s.schedule_in(d, Ev::LegDone { frame: f });
+            }
+            Leg::End => {}
+        }
+    }
+
+    fn start_service(&mut self, st: u32, started: Started<u32>, s: &mut Scheduler<Ev>) {
+        let p = &mut self.stations[st as usize];
+        let d = self.dists[p.dist].sample(&mut p.rng).max(0.0);
+        p.cpu_s += p.kappa * d;
+        let on_path = SimDuration::from_secs_f64_saturating(d);
+        if (p.kappa - 1.0).abs() < 1e-12 {
+            s.schedule_in(
+                on_path,
+                Ev::ProxyDoneFree {
+                    frame: started.job,
+                    station: st,
+                    arrived: started.arrived,
+                },
+            );
+        } else {
+            s.schedule_in(on_path, Ev::ProxyDone { frame: started.job });
+            s.schedule_in(
+                SimDuration::from_secs_f64_saturating(d * p.kappa),
+                Ev::WorkerFree {
+                    station: st,
+                    arrived: started.arrived,
+                },
+            );
+        }
+    }
+
+    fn worker_free(&mut self, st: u32, arrived: SimTime, s: &mut Scheduler<Ev>) {
+        if let Some(next) = self.stations[st as usize].st.depart(s.now(), arrived) {
+            self.start_service(st, next, s);
+        }
+    }
+
+    fn caller_of(&self, f: u32) -> Caller {
+        let fr = &self.frames[f as usize];
+        let svc = &self.services[fr.service as usize];
+        Caller {
+            node: fr.node,
+            mode: svc.mode,
+            sidecar: svc.sidecars[fr.replica as usize],
+        }
+    }
+
+    fn spawn_child(&mut self, p: u32, target: u32, s: &mut Scheduler<Ev>) -> bool {
+        let caller = self.caller_of(p);
+        let fr = &mut self.frames[p as usize];
+        let key = mix(fr.key, u64::from(fr.next_ordinal));
+        fr.next_ordinal += 1;
+        let src = fr.src;
+        self.spawn(p, caller, target as usize, key, src, s)
+    }
+
+    /// The callee finished processing: make its calls, or answer.
+    fn processed(&mut self, f: u32, s: &mut Scheduler<Ev>) {
+        let svc = self.frames[f as usize].service as usize;
+        if self.services[svc].calls.is_empty() {
+            self.finish_chain(f, s);
+            return;
+        }
+        if self.services[svc].parallel {
+            let calls = self.services[svc].calls.clone();
+            let mut spawned = 0u32;
+            // Children may finish only through later events, so counting first is safe.
+            self.frames[f as usize].pending = u32::MAX;
+            for (target, count) in calls {
+                for _ in 0..count {
+                    if self.spawn_child(f, target, s) {
+                        spawned += 1;
+                    }
+                }
+            }
+            self.frames[f as usize].pending = spawned;
+            if spawned == 0 {
+                self.finish_chain(f, s);
+            }
+        } else {
+            let first = self.services[svc].calls[0];
+            let fr = &mut self.frames[f as usize];
+            fr.call_idx = 0;
+            fr.repeat_left = first.1;
+            if !self.spawn_child(f, first.0, s) {
+                self.child_done(f, s);
+            }
+        }
+    }
+
+    /// A child of `p` answered (or failed at once): the next sequential call, or answer.
+    fn child_done(&mut self, mut p: u32, s: &mut Scheduler<Ev>) {
+        loop {
+            let svc = self.frames[p as usize].service as usize;
+            if self.services[svc].parallel {
+                let fr = &mut self.frames[p as usize];
+                fr.pending -= 1;
+                if fr.pending > 0 {
+                    return;
+                }
+            } else {
+                let calls_len = self.services[svc].calls.len();
+                let fr = &mut self.frames[p as usize];
+                fr.repeat_left -= 1;
+                if fr.repeat_left == 0 {
+                    fr.call_idx += 1;
+                    if usize::from(fr.call_idx) < calls_len {
+                        fr.repeat_left = self.services[svc].calls[usize::from(fr.call_idx)].1;
+                    }
+                }
+                let idx = usize::from(self.frames[p as usize].call_idx);
+                if idx < calls_len {
+                    let target = self.services[svc].calls[idx].0;
+                    if self.spawn_child(p, target, s) {
+                        return;
+                    }
+                    continue; // failed at once: count it and go on
+                }
+            }
+            match self.finish(p, s) {
+                Some(parent) => p = parent,
+                None => return,
+            }
+        }
+    }
+
+    fn finish_chain(&mut self, f: u32, s: &mut Scheduler<Ev>) {
+        if let Some(parent) = self.finish(f, s) {
+            self.child_done(parent, s);
+        }
+    }
+
+    /// Frees a finished frame; returns its parent, or records the end-to-end time of a root.
+    fn finish(&mut self, f: u32, s: &mut Scheduler<Ev>) -> Option<u32> {
+        let fr = self.frames[f as usize];
+        self.services[fr.service as usize].in_flight[fr.replica as usize] -= 1;
+        self.free.push(f);
+        if fr.parent == NONE {
+            let d = s.now().saturating_duration_since(fr.start);
+            self.e2e[fr.src as usize].record(d);
+            self.completed += 1;
+            None
+        } else {
+            Some(fr.parent)
+        }
+    }
+
+    // ---- arrivals ----
+
+    fn schedule_next_arrival(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        let src = &mut self.sources[i];
+        src.pending = None;
+        if src.rate > 0.0 {
+            let e: f64 = Exp1.sample(&mut src.rng);
+            let gap = SimDuration::from_secs_f64_saturating(e / src.rate);
+            src.pending = Some(s.schedule_in(gap, Ev::Arrive { src: i as u32 }));
+        }
+    }
+
+    fn start_source(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now();
+        let arrival = self.sources[i].arrival.clone();
+        match arrival {
+            Arrival::Poisson { rate } => {
+                self.sources[i].rate = rate;
+                self.schedule_next_arrival(i, s);
+            }
+            Arrival::Schedule { steps, period } => {
+                let src = &mut self.sources[i];
+                src.state = 0;
+                src.cycle_start = now;
+                src.rate = steps[0].1;
+                let next = steps.get(1).map_or(period, |x| x.0);
+                s.schedule_at(now + next, Ev::SourceChange { src: i as u32 });
+                self.schedule_next_arrival(i, s);
+            }
+            Arrival::Mmpp {
+                rates,
+                mean_durations,
+            } => {
+                let src = &mut self.sources[i];
+                src.state = 0;
+                src.rate = rates[0];
+                let e: f64 = Exp1.sample(&mut src.phase_rng);
+                let d = SimDuration::from_secs_f64_saturating(e * mean_durations[0].as_secs_f64());
+                s.schedule_in(d, Ev::SourceChange { src: i as u32 });
+                self.schedule_next_arrival(i, s);
+            }
+            Arrival::Trace { offsets, scale } => {
+                if let Some(&first) = offsets.first() {
+                    let src = &mut self.sources[i];
+                    src.trace_pos = 0;
+                    src.trace_base = 0;
+                    let at = SimTime::from_nanos((first as f64 / scale) as u64);
+                    src.pending = Some(s.schedule_at(at, Ev::Arrive { src: i as u32 }));
+                }
+            }
+        }
+    }
+
+    fn source_change(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        let now = s.now();
+        if let Some(p) = self.sources[i].pending.take() {
+            s.cancel(p);
+        }
+        let arrival = self.sources[i].arrival.clone();
+        match arrival {
+            Arrival::Schedule { steps, period } => {
+                let src = &mut self.sources[i];
+                src.state += 1;
+                if src.state == steps.len() {
+                    src.state = 0;
+                    src.cycle_start += period;
+                }
+                src.rate = steps[src.state].1;
+                let end = steps.get(src.state + 1).map_or(period, |x| x.0);
+                s.schedule_at(src.cycle_start + end, Ev::SourceChange { src: i as u32 });
+            }
+            Arrival::Mmpp {
+                rates,
+                mean_durations,
+            } => {
+                let src = &mut self.sources[i];
+                src.state ^= 1;
+                src.rate = rates[src.state];
+                let e: f64 = Exp1.sample(&mut src.phase_rng);
+                let d = SimDuration::from_secs_f64_saturating(
+                    e * mean_durations[src.state].as_secs_f64(),
+                );
+                s.schedule_in(d, Ev::SourceChange { src: i as u32 });
+            }
+            _ => {}
+        }
+        let _ = now;
+        self.schedule_next_arrival(i, s);
+    }
+
+    fn arrive(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        let src = &mut self.sources[i];
+        src.pending = None;
+        let k = src.count;
+        src.count += 1;
+        self.arrivals[i] += 1;
+        let target = src.target as usize;
+        let caller = if src.from == NONE {
+            EXTERNAL
+        } else {
+            let from = &self.services[src.from as usize];
+            if from.nodes.is_empty() {
+                EXTERNAL
+            } else {
+                let r = (src.from_rr % from.nodes.len() as u64) as usize;
+                src.from_rr += 1;
+                Caller {
+                    node: from.nodes[r],
+                    mode: from.mode,
+                    sidecar: from.sidecars[r],
+                }
+            }
+        };
+        let key = mix(
+            self.key_seed ^ (i as u64).wrapping_mul(0xa076_1d64_78bd_642f),
+            k,
+        );
+        self.spawn(NONE, caller, target, key, i as u32, s);
+        // Next arrival.
+        let arrival = &self.sources[i].arrival;
+        if let Arrival::Trace { offsets, scale } = arrival {
+            let (offsets, scale) = (offsets.clone(), *scale);
+            let src = &mut self.sources[i];
+            src.trace_pos += 1;
+            if src.trace_pos == offsets.len() {
+                src.trace_pos = 0;
+                src.trace_base += trace_span_ns(&offsets);
+            }
+            let t = (src.trace_base + offsets[src.trace_pos]) as f64 / scale;
+            src.pending = Some(s.schedule_at(
+                SimTime::from_nanos(t as u64).max(s.now()),
+                Ev::Arrive { src: i as u32 },
+            ));
+        } else {
+            self.schedule_next_arrival(i, s);
+        }
+    }
+
+    fn reset_stats(&mut self, now: SimTime) {
+        self.hops.reset();
+        for h in &mut self.e2e {
+            h.reset();
+        }
+        for p in &mut self.stations {
+            p.st.reset_stats(now);
+            p.cpu_s = 0.0;
+        }
+        self.arrivals.iter_mut().for_each(|a| *a = 0);
+        self.completed = 0;
+        self.failed = 0;
+    }
+}
+
+impl Model for LatencyModel {
+    type Event = Ev;
+
+    #[inline]
+    fn handle(&mut self, ev: Ev, s: &mut Scheduler<Ev>) {
+        match ev {
+            Ev::LegDone { frame } | Ev::ProxyDone { frame } => self.advance(frame, s),
+            Ev::ProxyDoneFree {
+                frame,
+                station,
+                arrived,
+            } => {
+                self.worker_free(station, arrived, s);
+                self.advance(frame, s);
+            }
+            Ev::WorkerFree { station, arrived } => self.worker_free(station, arrived, s),
+            Ev::Processed { frame } => self.processed(frame, s),
+            Ev::Arrive { src } => self.arrive(src as usize, s),
+            Ev::SourceChange { src } => self.source_change(src as usize, s),
+        }
+    }
+}
+
+fn dist(d: &crate::delay::DelaySpec) -> Result<Dist, LatencyError> {
+    d.dist().map_err(|e| LatencyError::Dist(e.0))
+}
+
+/// Simulates one replication of one mode: `warmup`, then `duration` measured.
+pub fn simulate(
+    cluster: &Cluster,
+    mesh: &MeshConfig,
+    run: &ModeRun,
+    spec: &LatencySpec,
+    seed: u64,
+) -> Result<LatencyRun, LatencyError> {
+    let streams = RngStreams::new(seed);
+    let c = &mesh.costs;
+    // Proxy timing per kind: distribution index and κ.
+    let kinds = [
+        (
+            ProxyKind::Sidecar,
+            &c.sidecar.service_time,
+            c.sidecar.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::LinkerdProxy,
+            &c.linkerd_proxy.service_time,
+            c.linkerd_proxy.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::Ztunnel,
+            &c.ztunnel.service_time,
+            c.ztunnel.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::Waypoint,
+            &c.waypoint.service_time,
+            c.waypoint.cpu_milli_per_1000_rps,
+        ),
+    ];
+    let mut dists = Vec::new();
+    let mut kappa = BTreeMap::new();
+    for (k, d, cpu) in kinds {
+        let dd = dist(d)?;
+        let m = dd.mean();
+        kappa.insert(
+            k,
+            if m > 0.0 {
+                cpu_s_per_request(cpu) / m
+            } else {
+                1.0
+            },
+        );
+        dists.push(dd);
+    }
+    let dist_index = |k: ProxyKind| match k {
+        ProxyKind::Sidecar => 0,
+        ProxyKind::LinkerdProxy => 1,
+        ProxyKind::Ztunnel => 2,
+        ProxyKind::Waypoint => 3,
+    };
+
+    // Zones, interned by name.
+    let mut zone_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    let node_zone: Vec<u32> = run
+        .nodes
+        .iter()
+        .map(|n| {
+            let p = &cluster.pools[n.pool as usize];
+            let name = p.zones.get(n.zone as usize).map_or("", String::as_str);
+            let next = zone_ids.len() as u32;
+            *zone_ids.entry(name).or_insert(next)
+        })
+        .collect();
+
+    let mut stations: Vec<Proxy> = Vec::new();
+    let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64| {
+        stations.push(Proxy {
+            st: Station::new(workers.max(1), SimTime::ZERO, false),
+            kind,
+            dist: dist_index(kind),
+            kappa: kappa[&kind],
+            rng: streams.stream_indexed(&format!("proxy/{}", kind.as_str()), index),
+            cpu_s: 0.0,
+            label,
+        });
+        (stations.len() - 1) as u32
+    };
+
+    // ztunnel per node that runs one.
+    let mut ztunnel = vec![NONE; run.nodes.len()];
+    for &n in &run.ztunnel_nodes {
+        let node = &run.nodes[n as usize];
+        let cores = cluster.pools[node.pool as usize]
+            .capacity
+            .cpu_milli
+            .div_ceil(1000) as u32;
+        let workers = c
+            .ztunnel
+            .workers
+            .unwrap_or_else(|| cores.div_ceil(4).max(2));
+        ztunnel[n as usize] = add_station(
+            ProxyKind::Ztunnel,
+            workers,
+            format!("node-{n}"),
+            u64::from(n),
+        );
+    }
+    // Waypoints per namespace.
+    let mut waypoints = Vec::new();
+    let mut wp_of_ns: BTreeMap<&str, u32> = BTreeMap::new();
+    for (wi, wp) in run.waypoints.iter().enumerate() {
+        let mut w = Waypoint {
+            stations: Vec::new(),
+            nodes: wp.nodes.clone(),
+            rr: 0,
+        };
+        for (ri, _) in wp.nodes.iter().enumerate() {
+            w.stations.push(add_station(
+                ProxyKind::Waypoint,
+                c.waypoint.workers,
+                format!("{}/{ri}", wp.namespace),
+                ((wi as u64) << 20) | ri as u64,
+            ));
+        }
+        wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
+        waypoints.push(w);
+    }
+    // Services and their sidecars.
+    let mut services = Vec::new();
+    for (i, (w, out)) in cluster.workloads.iter().zip(&run.workloads).enumerate() {
+        let mode = run.namespace_modes[i];
+        let sspec = &spec.services[i];
+        let sidecar_kind = match mode {
+            NamespaceMode::Sidecar => Some((ProxyKind::Sidecar, c.sidecar.workers)),
+            NamespaceMode::Linkerd => Some((ProxyKind::LinkerdProxy, c.linkerd_proxy.workers)),
+            _ => None,
+        };
+        let sidecars: Vec<u32> = out
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(r, _)| match sidecar_kind {
+                Some((k, default_workers)) => {
+                    let workers = w
+                        .sidecar
+                        .cpu_limit_milli
+                        .map_or(default_workers, |l| l.div_ceil(1000).max(1) as u32);
+                    add_station(
+                        k,
+                        workers,
+                        format!("{}/{r}", w.name),
+                        ((i as u64) << 24) | r as u64,
+                    )
+                }
+                None => NONE,
+            })
+            .collect();
+        services.push(Service {
+            mode,
+            nodes: out.nodes.clone(),
+            sidecars,
+            in_flight: vec![0; out.nodes.len()],
+            rr: 0,
+            waypoint: if mode == NamespaceMode::AmbientWaypoint {
+                wp_of_ns.get(w.namespace.as_str()).copied().unwrap_or(NONE)
+            } else {
+                NONE
+            },
+            processing: dist(&sspec.processing)?,
+            calls: sspec
+                .calls
+                .iter()
+                .filter(|c| c.count > 0)
+                .map(|c| (c.target as u32, c.count))
+                .collect(),
+            parallel: sspec.mode == CallMode::Parallel,
+        });
+    }
+    let sources: Vec<Source> = spec
+        .traffic
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Source {
+            target: t.target as u32,
+            from: t.from.map_or(NONE, |f| f as u32),
+            from_rr: 0,
+            arrival: t.arrival.clone(),
+            rng: streams.stream_indexed("arrivals", i as u64),
+            phase_rng: streams.stream_indexed("arrival-phases", i as u64),
+            pending: None,
+            rate: 0.0,
+            state: 0,
+            cycle_start: SimTime::ZERO,
+            count: 0,
+            trace_pos: 0,
+            trace_base: 0,
+        })
+        .collect();
+    let n_src = sources.len();
+    let model = LatencyModel {
+        key_seed: streams.child_seed("request-keys", 0),
+        lb: spec.load_balancing,
+        lb_rng: streams.stream("load-balancing"),
+        net: [
+            dist(&spec.network.same_node)?,
+            dist(&spec.network.same_zone)?,
+            dist(&spec.network.cross_zone)?,
+        ],
+        dists,
+        node_zone,
+        ztunnel,
+        stations,
+        services,
+        waypoints,
+        sources,
+        frames: Vec::new(),
+        free: Vec::new(),
+        hops: LatencyHistogram::new(),
+        e2e: (0..n_src).map(|_| LatencyHistogram::new()).collect(),
+        arrivals: vec![0; n_src],
+        completed: 0,
+        failed: 0,
+    };
+    let mut sim = Simulation::new(model);
+    {
+        let (m, s) = sim.parts_mut();
+        for i in 0..n_src {
+            m.start_source(i, s);
+        }
+    }
+    let t_warm = SimTime::ZERO + spec.warmup;
+    let t_end = t_warm + spec.duration;
+    sim.run_until(t_warm)?;
+    sim.model_mut().reset_stats(t_warm);
+    sim.run_until(t_end)?;
+    let events = sim.events_handled();
+    let m = sim.into_model();
+    let window_s = spec.duration.as_secs_f64();
+    let stations = m
+        .stations
+        .iter()
+        .map(|p| {
+            let r = p.st.report(t_end);
+            StationReport {
+                kind: p.kind,
+                label: p.label.clone(),
+                utilisation: r.utilisation,
+                cpu_vcpu: if window_s > 0.0 {
+                    p.cpu_s / window_s
+                } else {
+                    0.0
+                },
+                visits: r.arrivals,
+                mean_wait_ms: r.mean_wait_s * 1e3,
+                little_gap: r.little_law_gap(),
+            }
+        })
+        .collect();
+    Ok(LatencyRun {
+        hops: m.hops,
+        end_to_end: m.e2e,
+        stations,
+        arrivals: m.arrivals,
+        completed: m.completed,
+        failed_calls: m.failed,
+        events,
+        window_s,
+    })
+}
