@@ -8,6 +8,7 @@
 mod init;
 mod output;
 mod run;
+mod sweep;
 mod tables;
 
 use std::io::Write;
@@ -54,6 +55,12 @@ enum Command {
         after_help = "Example:\n  meshsim init --template mixed-fleet fleet.toml && meshsim run fleet.toml"
     )]
     Init(init::InitArgs),
+    /// Run many variants of a scenario in parallel (grid, zip, random, Latin hypercube,
+    /// uncertainty intervals, capacity search) into one table.
+    #[command(
+        after_help = "Examples:\n  meshsim sweep scenarios/sweep-gpu-fleet-x-sidecar-memory.toml --threads 2\n  meshsim sweep my-sweep.toml --resume meshsim-out/my-sweep   # after Ctrl-C"
+    )]
+    Sweep(sweep::SweepArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -183,6 +190,7 @@ fn main() -> ExitCode {
             Err(d) => Err(Failure::Input(d.to_string())),
         },
         Command::Init(a) => init::init(a),
+        Command::Sweep(a) => sweep::sweep(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(

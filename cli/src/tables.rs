@@ -8,6 +8,57 @@ use meshsim_models::packing::Component;
 use meshsim_models::resources::{gib, vcpu};
 use polars::prelude::{Column, DataFrame};
 
+/// Columns of `summary.csv` (with and without intervals) and of `capacity.csv`, plus `point`:
+/// names a sweep parameter may not take. A test checks the list against real output.
+pub const RESERVED_SWEEP_COLUMNS: &[&str] = &[
+    "point",
+    "schema_version",
+    "scenario",
+    "mode",
+    "seed",
+    "nodes",
+    "gpu_nodes",
+    "pods_placed",
+    "pods_pending",
+    "proxies",
+    "proxy_memory_request_gib",
+    "proxy_memory_usage_gib",
+    "proxy_cpu_request_vcpu",
+    "proxy_cpu_usage_vcpu",
+    "proxy_memory_request_share",
+    "proxy_cpu_request_share",
+    "control_plane_memory_request_gib",
+    "control_plane_cpu_request_vcpu",
+    "inference_replicas",
+    "replicas_recovered",
+    "replicas_recovered_vs_none",
+    "gpus_idle",
+    "gpus_idle_reason",
+    "binding_resource",
+    "nodes_required",
+    "nodes_removable",
+    "fleet_cost_usd_per_month",
+    "cost_usd_per_month",
+    "savings_usd_per_month",
+    "engineering_cost_usd",
+    "payback_months",
+    "net_12_months_usd",
+    "hop_p50_ms",
+    "hop_p90_ms",
+    "hop_p99_ms",
+    "chain_p99_ms",
+    "proxy_cpu_simulated_vcpu",
+    "max_proxy_utilisation",
+    "hop_p50_ms_ci95",
+    "hop_p90_ms_ci95",
+    "hop_p99_ms_ci95",
+    "chain_p99_ms_ci95",
+    "proxy_cpu_simulated_vcpu_ci95",
+    "pool",
+    "feasible",
+    "chain_p99_slo_ms",
+];
+
 /// Version of the output schema; bump on any change to columns or their meaning.
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -74,6 +125,52 @@ impl Builder {
     }
 }
 
+/// One cell of a row-built table.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Cell {
+    /// Text.
+    S(String),
+    /// A float (already rounded), or null.
+    F(Option<f64>),
+    /// An integer, or null.
+    I(Option<i64>),
+}
+
+/// A table row: named cells in column order. Rows serialize to JSON, which is how a sweep logs
+/// each finished point.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Row(pub Vec<(String, Cell)>);
+
+impl Row {
+    /// Appends a string cell.
+    pub fn s(&mut self, name: &str, v: impl Into<String>) {
+        self.0.push((name.to_string(), Cell::S(v.into())));
+    }
+    /// Appends a float cell (rounded to 6 decimals), or null.
+    pub fn f(&mut self, name: &str, v: Option<f64>) {
+        self.0.push((name.to_string(), Cell::F(v.map(r6))));
+    }
+    /// Appends an integer cell, or null.
+    pub fn i(&mut self, name: &str, v: Option<i64>) {
+        self.0.push((name.to_string(), Cell::I(v)));
+    }
+}
+
+/// A table from rows that share their columns (the first row's).
+pub fn frame(rows: &[Row]) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for r in rows {
+        for (n, c) in &r.0 {
+            match c {
+                Cell::S(v) => b.s(n, v.clone()),
+                Cell::F(v) => b.f(n, *v),
+                Cell::I(v) => b.i(n, *v),
+            }
+        }
+    }
+    b.build()
+}
+
 /// Context shared by every row.
 #[derive(Clone, Copy, Debug)]
 pub struct RunInfo<'a> {
@@ -114,9 +211,23 @@ pub fn summary(
     latency: &[LatencyCells],
     with_ci: bool,
 ) -> Result<DataFrame> {
-    let mut b = Builder::default();
+    frame(&summary_rows(info, results, latency, with_ci))
+}
+
+/// The rows of `summary.csv`.
+pub fn summary_rows(
+    info: &RunInfo<'_>,
+    results: &[ModeResult],
+    latency: &[LatencyCells],
+    with_ci: bool,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
     for (r, lat) in results.iter().zip(latency) {
-        head(&mut b, info, r.mode.as_str());
+        let mut b = Row::default();
+        b.i("schema_version", Some(SCHEMA_VERSION));
+        b.s("scenario", info.scenario);
+        b.s("mode", r.mode.as_str());
+        b.i("seed", Some(info.seed as i64));
         let nodes: u64 = r.pools.iter().map(|p| u64::from(p.nodes)).sum();
         let gpu_nodes: u64 = r
             .pools
@@ -199,8 +310,9 @@ pub fn summary(
             }
         }
         b.f("max_proxy_utilisation", lat.max_proxy_utilisation);
+        rows.push(b);
     }
-    b.build()
+    rows
 }
 
 /// `pools.csv`: mode × pool.

@@ -651,10 +651,7 @@ fn arrival(
             };
             match load_trace(&path, &column) {
                 Ok(offsets) => Some((
-                    Arrival::Trace {
-                        offsets,
-                        scale,
-                    },
+                    Arrival::Trace { offsets, scale },
                     Some(TraceSource {
                         path: std::fs::canonicalize(&path).unwrap_or(path),
                         column,

@@ -11,6 +11,7 @@ pub mod latency;
 pub mod limits;
 pub mod render;
 mod resolve;
+pub mod sweep;
 pub mod units;
 
 use std::path::Path;

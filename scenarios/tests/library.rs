@@ -10,6 +10,12 @@ fn shipped() -> Vec<PathBuf> {
         .chain(std::fs::read_dir(dir.join("templates")).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("Cargo.toml"))
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sweep-")
+        })
         .collect();
     v.sort();
     v
@@ -52,4 +58,29 @@ fn rendering_round_trips() {
             f.display()
         );
     }
+}
+
+#[test]
+fn every_shipped_sweep_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("sweep-")
+        {
+            n += 1;
+            let s = meshsim_scenarios::sweep::load(&p)
+                .unwrap_or_else(|e| panic!("{}:\n{e}", p.display()));
+            assert!(s.point_count() >= 1);
+            for i in 0..s.point_count().min(50) {
+                let text = s.apply(&s.point(i)).unwrap();
+                meshsim_scenarios::parse_in("point", &text, s.scenario_path.parent())
+                    .unwrap_or_else(|e| panic!("{} point {i}:\n{e}", p.display()));
+            }
+        }
+    }
+    assert_eq!(n, 3);
 }

@@ -5,6 +5,7 @@ mod commands;
 mod errors;
 mod golden;
 mod repro;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

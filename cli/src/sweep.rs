@@ -1,0 +1,569 @@
+//! `meshsim sweep`: many variants of a scenario in parallel, one table out.
+//!
+//! Every point runs with a seed derived from (sweep seed, point index), and its rows are
+//! appended to `DIR/.meshsim-sweep/points.jsonl` as soon as it finishes. The final tables are
+//! assembled from that log in point order, so the output is byte-identical for any `--threads`,
+//! Ctrl-C keeps every finished point, and `--resume DIR` runs only what is missing.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meshsim_models::capacity;
+use meshsim_scenarios::sweep::{self, Sweep};
+use meshsim_scenarios::{Diagnostics, Scenario};
+use polars::prelude::{Column, DataFrame, DataType, IntoColumn};
+use rayon::prelude::*;
+
+use crate::Failure;
+use crate::output::Staged;
+use crate::run::{self, parse_modes};
+use crate::tables::{self, Cell, Row, RunInfo};
+
+/// Arguments of `meshsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Sweep file (TOML): a base scenario, parameters to vary, a strategy.
+    pub sweep: PathBuf,
+    /// Output directory [default: meshsim-out/<sweep name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Results do not depend on it. Example: --threads 2
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Finish an interrupted sweep in DIR: completed points are kept, the rest are run, and the
+    /// final tables are those of an uninterrupted run.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Stop as Ctrl-C does once this many points have finished (to test --resume).
+    #[arg(long, hide = true, value_name = "N")]
+    pub stop_after: Option<u64>,
+}
+
+/// What one point produced.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct PointRows {
+    point: u64,
+    summary: Vec<Row>,
+    capacity: Vec<Row>,
+}
+
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Identifies a sweep and its base scenario: a resume only continues the same sweep.
+fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
+    let text = std::fs::read(path).map_err(|e| Failure::Other(e.into()))?;
+    let mut h = fnv(&text, 0xcbf2_9ce4_8422_2325);
+    h = fnv(s.scenario_text.as_bytes(), h);
+    h = fnv(env!("CARGO_PKG_VERSION").as_bytes(), h);
+    Ok(format!("{h:016x}"))
+}
+
+fn param_cell(v: &toml::Value) -> Cell {
+    match v {
+        toml::Value::Integer(i) => Cell::I(Some(*i)),
+        toml::Value::Float(f) => Cell::F(Some(tables::r6(*f))),
+        toml::Value::String(s) => Cell::S(s.clone()),
+        other => Cell::S(other.to_string()),
+    }
+}
+
+/// The scenario of point `i`, with the sweep's overrides.
+fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
+    let point = sw.point(i);
+    let text = sw
+        .apply(&point)
+        .map_err(|e| Failure::Input(format!("error: point {i}: {e}")))?;
+    let name = sw.scenario_path.display().to_string();
+    let mut s = meshsim_scenarios::parse_in(&name, &text, sw.scenario_path.parent())
+        .map_err(|d| Failure::Input(sweep::point_error(sw, i, &point, &d).to_string()))?;
+    // 63 bits, so the seed prints as given and `meshsim run --seed` reproduces the point.
+    s.seed = meshsim_core::rng::RngStreams::new(sw.seed).child_seed("point", i) >> 1;
+    if let Some(r) = sw.replications {
+        s.replications = r;
+    }
+    if let Some(m) = &sw.modes {
+        s.modes = parse_modes(m)?;
+    }
+    if let Some(n) = sw.nodes_required {
+        s.nodes_required = n;
+    }
+    Ok(s)
+}
+
+fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
+    let s = scenario_of(sw, i)?;
+    let point = sw.point(i);
+    let hidden = ProgressBar::hidden();
+    let rr = run::compute(&s, &hidden)?;
+    let info = RunInfo {
+        scenario: &s.name,
+        seed: s.seed,
+    };
+    let prefix = |row: Row| {
+        let mut r = Row::default();
+        r.i("point", Some(i as i64));
+        for (p, v) in sw.parameters.iter().zip(&point) {
+            r.0.push((p.name.clone(), param_cell(v)));
+        }
+        r.0.extend(row.0);
+        r
+    };
+    let summary = tables::summary_rows(&info, &rr.results, &rr.latency, s.replications > 1)
+        .into_iter()
+        .map(prefix)
+        .collect();
+    let mut cap_rows = Vec::new();
+    if let Some(cap) = &sw.capacity {
+        let pools: Vec<usize> = cap
+            .pools
+            .iter()
+            .map(|n| {
+                s.cluster
+                    .pools
+                    .iter()
+                    .position(|p| &p.name == n)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            s.cluster.pools.iter().map(|p| p.name.as_str()).collect();
+                        Failure::Input(format!(
+                            "error: [capacity] pools: no pool `{n}` in the scenario\n  = help: {}",
+                            meshsim_scenarios::diag::choice_help(n, &names)
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let mut replicas = BTreeMap::new();
+        for (w, n) in &cap.replicas {
+            let idx = s
+                .cluster
+                .workloads
+                .iter()
+                .position(|x| &x.name == w)
+                .ok_or_else(|| {
+                    Failure::Input(format!(
+                        "error: [capacity] replicas: no workload `{w}` in the scenario"
+                    ))
+                })?;
+            replicas.insert(idx, *n);
+        }
+        let slo = match (cap.chain_p99_ms, &s.latency) {
+            (Some(ms), Some(spec)) => Some((spec, s.replications, ms)),
+            (Some(_), None) => {
+                return Err(Failure::Input(
+                    "error: [capacity] chain_p99_ms needs [[traffic]] in the scenario to simulate"
+                        .into(),
+                ));
+            }
+            (None, _) => None,
+        };
+        let search = capacity::Search {
+            cluster: &s.cluster,
+            mesh: &s.mesh,
+            scheduler: s.scheduler,
+            seed: s.seed,
+            pools,
+            replicas,
+            max_nodes: cap.max_nodes,
+            slo,
+        };
+        for f in capacity::search(&search, &s.modes) {
+            for ps in &f.pools {
+                let mut r = Row::default();
+                r.i("schema_version", Some(tables::SCHEMA_VERSION));
+                r.s("scenario", s.name.clone());
+                r.s("mode", f.mode.as_str());
+                r.i("seed", Some(s.seed as i64));
+                r.s("pool", s.cluster.pools[ps.pool].name.clone());
+                r.i("nodes", ps.nodes.map(i64::from));
+                r.s(
+                    "feasible",
+                    if ps.nodes.is_some() { "true" } else { "false" },
+                );
+                r.f("chain_p99_slo_ms", cap.chain_p99_ms);
+                r.f("chain_p99_ms", f.chain_p99_ms);
+                r.f("cost_usd_per_month", f.cost_usd_per_month);
+                cap_rows.push(prefix(r));
+            }
+        }
+    }
+    Ok(PointRows {
+        point: i,
+        summary,
+        capacity: cap_rows,
+    })
+}
+
+fn read_log(path: &Path) -> BTreeMap<u64, PointRows> {
+    let mut done = BTreeMap::new();
+    if let Ok(f) = std::fs::File::open(path) {
+        for line in std::io::BufReader::new(f).lines().map_while(Result::ok) {
+            // A line cut short by an interruption does not parse and is run again.
+            if let Ok(p) = serde_json::from_str::<PointRows>(&line) {
+                done.insert(p.point, p);
+            }
+        }
+    }
+    done
+}
+
+/// `sweep-summary.csv`: per parameter, mode and value, mean/min/max of replicas recovered and
+/// savings — aggregated with polars' (eager) group-by.
+#[allow(
+    deprecated,
+    reason = "the eager group-by aggregations are what polars offers without `lazy`, which would pull a network stack into the build"
+)]
+fn sweep_summary(df: &DataFrame, params: &[String]) -> anyhow::Result<DataFrame> {
+    let metrics = ["replicas_recovered", "savings_usd_per_month"];
+    let mut out: Option<DataFrame> = None;
+    for p in params {
+        let by = ["mode", p.as_str()];
+        let mean = df.group_by_stable(by)?.select(metrics).mean()?;
+        let min = df.group_by_stable(by)?.select(metrics).min()?;
+        let max = df.group_by_stable(by)?.select(metrics).max()?;
+        let count = df.group_by_stable(by)?.select(["point"]).count()?;
+        let n = mean.height();
+        let mut cols: Vec<Column> = vec![
+            Column::new("parameter".into(), vec![p.clone(); n]),
+            mean.column("mode")?.clone(),
+            mean.column(p)?
+                .cast(&DataType::String)?
+                .with_name("value".into()),
+            count
+                .column("point_count")?
+                .clone()
+                .with_name("points".into()),
+        ];
+        for m in metrics {
+            for (frame, agg) in [(&mean, "mean"), (&min, "min"), (&max, "max")] {
+                let c = frame
+                    .column(&format!("{m}_{agg}"))?
+                    .cast(&DataType::Float64)?;
+                cols.push(
+                    c.as_materialized_series()
+                        .clone()
+                        .into_column()
+                        .with_name(format!("{m}_{agg}").into()),
+                );
+            }
+        }
+        let part = DataFrame::new_infer_height(cols)?;
+        out = Some(match out {
+            None => part,
+            Some(mut acc) => {
+                acc.vstack_mut(&part)?;
+                acc
+            }
+        });
+    }
+    Ok(match out {
+        Some(d) => d,
+        None => DataFrame::new_infer_height(vec![Column::new(
+            "parameter".into(),
+            Vec::<String>::new(),
+        )])?,
+    })
+}
+
+/// Percentiles (nearest rank on sorted values).
+fn pct(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    Some(sorted[i])
+}
+
+/// `uncertainty.csv`: per mode and metric, P10 / P50 / P90 and mean over the sampled points.
+fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<Row> {
+    let metrics = [
+        "replicas_recovered",
+        "savings_usd_per_month",
+        "proxy_memory_request_gib",
+        "proxy_memory_usage_gib",
+    ];
+    let mut by_mode: BTreeMap<String, BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for r in rows {
+        let mode = r.0.iter().find(|c| c.0 == "mode").and_then(|c| match &c.1 {
+            Cell::S(s) => Some(s.clone()),
+            _ => None,
+        });
+        let Some(mode) = mode else { continue };
+        if !order.contains(&mode) {
+            order.push(mode.clone());
+        }
+        for m in metrics {
+            let v = r.0.iter().find(|c| c.0 == m).and_then(|c| match c.1 {
+                Cell::F(Some(x)) => Some(x),
+                Cell::I(Some(x)) => Some(x as f64),
+                _ => None,
+            });
+            if let Some(v) = v {
+                by_mode
+                    .entry(mode.clone())
+                    .or_default()
+                    .entry(m)
+                    .or_default()
+                    .push(v);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for mode in order {
+        for m in metrics {
+            let mut v = by_mode
+                .get(&mode)
+                .and_then(|x| x.get(m))
+                .cloned()
+                .unwrap_or_default();
+            v.sort_by(f64::total_cmp);
+            let mut r = Row::default();
+            r.i("schema_version", Some(tables::SCHEMA_VERSION));
+            r.s("scenario", scenario);
+            r.s("mode", mode.clone());
+            r.i("seed", Some(seed as i64));
+            r.s("metric", m);
+            r.i("samples", Some(v.len() as i64));
+            r.f("p10", pct(&v, 0.10));
+            r.f("p50", pct(&v, 0.50));
+            r.f("p90", pct(&v, 0.90));
+            r.f(
+                "mean",
+                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            );
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// `meshsim sweep`.
+pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
+    let sw = sweep::load_reserving(&a.sweep, tables::RESERVED_SWEEP_COLUMNS)
+        .map_err(|d: Diagnostics| Failure::Input(d.to_string()))?;
+    let n = sw.point_count();
+    let dir = a
+        .resume
+        .clone()
+        .or_else(|| a.out.clone())
+        .unwrap_or_else(|| PathBuf::from("meshsim-out").join(&sw.name));
+    // Check every point's scenario before any work: a bad value stops the sweep at once.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    pool.install(|| {
+        (0..n)
+            .into_par_iter()
+            .try_for_each(|i| scenario_of(&sw, i).map(|_| ()))
+    })?;
+    let staged = Staged::new(&dir).map_err(|e| Failure::Input(e.to_string()))?;
+    let state = dir.join(".meshsim-sweep");
+    let fp = fingerprint(&a.sweep, &sw)?;
+    let log_path = state.join("points.jsonl");
+    let fp_path = state.join("fingerprint");
+    if a.resume.is_some() {
+        let have = std::fs::read_to_string(&fp_path).map_err(|_| {
+            Failure::Input(format!(
+                "error: --resume {}: no interrupted sweep there (no {})",
+                dir.display(),
+                fp_path.display()
+            ))
+        })?;
+        if have.trim() != fp {
+            return Err(Failure::Input(format!(
+                "error: --resume {}: the sweep there was started from a different sweep file, base scenario or meshsim version",
+                dir.display()
+            )));
+        }
+    } else {
+        let _ = std::fs::remove_dir_all(&state);
+        std::fs::create_dir_all(&state)
+            .map_err(|e| Failure::Input(format!("error: {}: {e}", state.display())))?;
+        std::fs::write(&fp_path, &fp).map_err(|e| Failure::Other(e.into()))?;
+    }
+    let done = read_log(&log_path);
+    let todo: Vec<u64> = (0..n).filter(|i| !done.contains_key(i)).collect();
+
+    // Ctrl-C: finish the points in progress, keep them, stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!(
+                "\ninterrupt: finishing the points in progress (Ctrl-C again to quit at once)"
+            );
+        });
+    }
+    let pb = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+    if a.quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} points [{bar:30}] {pos}/{len} {elapsed} ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_position(done.len() as u64);
+    let (tx, rx) = mpsc::channel::<PointRows>();
+    let writer = {
+        let log_path = log_path.clone();
+        std::thread::spawn(move || -> anyhow::Result<()> {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+                .with_context(|| format!("opening {}", log_path.display()))?;
+            for p in rx {
+                let mut line = serde_json::to_string(&p)?;
+                line.push('\n');
+                f.write_all(line.as_bytes())?;
+                f.flush()?;
+            }
+            Ok(())
+        })
+    };
+    let started = std::time::Instant::now();
+    let finished = std::sync::atomic::AtomicU64::new(0);
+    let result: Result<(), Failure> = pool.install(|| {
+        todo.par_iter().try_for_each_with(tx, |tx, &i| {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let rows = run_point(&sw, i)?;
+            pb.inc(1);
+            let _ = tx.send(rows);
+            if let Some(k) = a.stop_after
+                && finished.fetch_add(1, Ordering::SeqCst) + 1 >= k
+            {
+                stop.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        })
+    });
+    writer
+        .join()
+        .map_err(|_| Failure::Other(anyhow::anyhow!("the point log writer failed")))?
+        .map_err(Failure::Other)?;
+    pb.finish_and_clear();
+    result?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let done = read_log(&log_path);
+    if (done.len() as u64) < n {
+        eprintln!(
+            "interrupted: {} of {n} points done and kept in {}; finish with `meshsim sweep {} --resume {}`",
+            done.len(),
+            dir.display(),
+            a.sweep.display(),
+            dir.display()
+        );
+        std::process::exit(130);
+    }
+    write_tables(staged, &sw, &done).map_err(Failure::Other)?;
+    let _ = std::fs::remove_dir_all(&state);
+    if !a.quiet {
+        let ran = todo.len() as f64;
+        println!(
+            "meshsim {} · sweep {} · {n} point(s), strategy {:?}, {} parameter(s)",
+            env!("CARGO_PKG_VERSION"),
+            sw.name,
+            sw.strategy,
+            sw.parameters.len()
+        );
+        if ran > 0.0 && elapsed > 0.0 {
+            println!(
+                "{ran} point(s) in {elapsed:.1} s ({:.1} points/s)",
+                ran / elapsed
+            );
+        }
+        let mut files = vec!["sweep", "sweep-summary"];
+        if sw
+            .parameters
+            .iter()
+            .any(|p| matches!(p.domain, meshsim_scenarios::sweep::Domain::Interval { .. }))
+        {
+            files.push("uncertainty");
+        }
+        if sw.capacity.is_some() {
+            files.push("capacity");
+        }
+        println!(
+            "wrote {}/ {} (.csv and .parquet), sweep.json",
+            dir.display(),
+            files.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn write_tables(
+    mut staged: Staged,
+    sw: &Sweep,
+    done: &BTreeMap<u64, PointRows>,
+) -> anyhow::Result<()> {
+    let rows: Vec<Row> = done
+        .values()
+        .flat_map(|p| p.summary.iter().cloned())
+        .collect();
+    let mut df = tables::frame(&rows)?;
+    staged.table("sweep", &mut df)?;
+    let names: Vec<String> = sw.parameters.iter().map(|p| p.name.clone()).collect();
+    staged.table("sweep-summary", &mut sweep_summary(&df, &names)?)?;
+    let scenario = rows
+        .first()
+        .and_then(|r| r.0.iter().find(|c| c.0 == "scenario"))
+        .map_or(String::new(), |c| match &c.1 {
+            Cell::S(s) => s.clone(),
+            _ => String::new(),
+        });
+    if sw
+        .parameters
+        .iter()
+        .any(|p| matches!(p.domain, meshsim_scenarios::sweep::Domain::Interval { .. }))
+    {
+        staged.table(
+            "uncertainty",
+            &mut tables::frame(&uncertainty(&rows, &scenario, sw.seed))?,
+        )?;
+    }
+    if sw.capacity.is_some() {
+        let cap: Vec<Row> = done
+            .values()
+            .flat_map(|p| p.capacity.iter().cloned())
+            .collect();
+        staged.table("capacity", &mut tables::frame(&cap)?)?;
+    }
+    let info = serde_json::json!({
+        "schema_version": tables::SCHEMA_VERSION,
+        "meshsim_version": env!("CARGO_PKG_VERSION"),
+        "sweep": sw.name,
+        "base_scenario": sw.scenario_path.display().to_string(),
+        "seed": sw.seed,
+        "strategy": format!("{:?}", sw.strategy),
+        "points": done.len(),
+        "parameters": sw.parameters.iter().map(|p| serde_json::json!({"name": p.name, "path": p.path, "domain": format!("{:?}", p.domain)})).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&info)?;
+    text.push('\n');
+    staged.bytes("sweep.json", text.as_bytes())?;
+    staged.commit()?;
+    Ok(())
+}
