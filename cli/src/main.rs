@@ -7,6 +7,7 @@
 
 mod init;
 mod output;
+mod plots;
 mod run;
 mod sweep;
 mod tables;
@@ -100,6 +101,9 @@ pub struct RunArgs {
     /// No progress bar and no summary table (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the SVG/PNG charts (proxy memory, inference replicas, added latency per hop).
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// How a command failed.

@@ -69,6 +69,17 @@ impl Staged {
         self.staging.join(name)
     }
 
+    /// The staging directory, for writers that need a path (chart backends); register what they
+    /// write with [`Staged::register`].
+    pub fn staging_dir(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Adds a file written directly into the staging directory.
+    pub fn register(&mut self, name: &str) {
+        self.files.push(name.to_string());
+    }
+
     /// Writes bytes.
     pub fn bytes(&mut self, name: &str, data: &[u8]) -> Result<()> {
         let p = self.path(name);

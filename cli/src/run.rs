@@ -294,18 +294,24 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         }
     }
 
-    write_outputs(&mut staged, &s, &args.scenario, &rr).map_err(Failure::Other)?;
+    write_outputs(&mut staged, &s, &args.scenario, &rr, !args.no_plots).map_err(Failure::Other)?;
     let dir = staged.dir().to_path_buf();
     staged.commit().map_err(Failure::Other)?;
     if !args.quiet {
         let mut out = std::io::stdout().lock();
-        let _ = print_summary(&mut out, &s, &rr, &dir);
+        let _ = print_summary(&mut out, &s, &rr, &dir, !args.no_plots);
     }
     Ok(())
 }
 
 /// Writes every table and `run.json` into the staging area.
-pub fn write_outputs(staged: &mut Staged, s: &Scenario, path: &Path, rr: &RunResult) -> Result<()> {
+pub fn write_outputs(
+    staged: &mut Staged,
+    s: &Scenario,
+    path: &Path,
+    rr: &RunResult,
+    plots: bool,
+) -> Result<()> {
     let info = RunInfo {
         scenario: &s.name,
         seed: s.seed,
@@ -319,6 +325,10 @@ pub fn write_outputs(staged: &mut Staged, s: &Scenario, path: &Path, rr: &RunRes
     staged.table("components", &mut tables::components(&info, &rr.results)?)?;
     staged.table("pending", &mut tables::pending(&info, &rr.results)?)?;
     staged.table("latency", &mut tables::latency(&info, &rr.latency_detail)?)?;
+    staged.table(
+        "stations",
+        &mut tables::stations(&info, &rr.latency_detail)?,
+    )?;
     staged.table(
         "proxies",
         &mut tables::proxies(
@@ -339,6 +349,12 @@ pub fn write_outputs(staged: &mut Staged, s: &Scenario, path: &Path, rr: &RunRes
     let mut text = serde_json::to_string_pretty(&run_json)?;
     text.push('\n');
     staged.bytes("run.json", text.as_bytes())?;
+    if plots {
+        let dir = staged.staging_dir().to_path_buf();
+        for f in crate::plots::draw(&dir, &s.name, rr)? {
+            staged.register(&f);
+        }
+    }
     Ok(())
 }
 
@@ -369,6 +385,7 @@ pub fn print_summary(
     s: &Scenario,
     rr: &RunResult,
     dir: &Path,
+    plots: bool,
 ) -> std::io::Result<()> {
     let r = &rr.results;
     writeln!(
@@ -533,8 +550,13 @@ pub fn print_summary(
     writeln!(out)?;
     writeln!(
         out,
-        "wrote {}/ summary, pools, components, pending, latency, proxies (.csv and .parquet), run.json",
-        dir.display()
+        "wrote {}/ summary, pools, components, pending, latency, proxies, stations (.csv and .parquet), run.json{}",
+        dir.display(),
+        if plots {
+            ", charts (.svg and .png)"
+        } else {
+            ""
+        }
     )?;
     Ok(())
 }

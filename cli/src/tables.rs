@@ -187,19 +187,22 @@ fn head(b: &mut Builder, info: &RunInfo<'_>, mode: &str) {
     b.i("seed", Some(info.seed as i64));
 }
 
+/// A value and its 95 % half-width (when there is one), or no value.
+pub type EstCell = Option<(f64, Option<f64>)>;
+
 /// Latency figures of one mode for `summary.csv` (all `None` when not simulated).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LatencyCells {
     /// Added latency per hop against `none`, P50/P90/P99 (ms), with 95 % CI half-widths.
-    pub hop_p50_ms: Option<(f64, Option<f64>)>,
+    pub hop_p50_ms: EstCell,
     /// P90.
-    pub hop_p90_ms: Option<(f64, Option<f64>)>,
+    pub hop_p90_ms: EstCell,
     /// P99.
-    pub hop_p99_ms: Option<(f64, Option<f64>)>,
+    pub hop_p99_ms: EstCell,
     /// End-to-end P99 of the longest call graph (ms).
-    pub chain_p99_ms: Option<(f64, Option<f64>)>,
+    pub chain_p99_ms: EstCell,
     /// Proxy CPU from the request simulation, vCPU.
-    pub proxy_cpu_simulated_vcpu: Option<(f64, Option<f64>)>,
+    pub proxy_cpu_simulated_vcpu: EstCell,
     /// Highest proxy utilisation.
     pub max_proxy_utilisation: Option<f64>,
 }
@@ -548,6 +551,49 @@ pub fn proxies(
                 ("cpu_usd_per_month", 'f'),
                 ("utilisation_mean", 'f'),
                 ("utilisation_max", 'f'),
+            ],
+        );
+    }
+    b.build()
+}
+
+/// `stations.csv`: mode × proxy station, from the request simulation.
+pub fn stations(
+    info: &RunInfo<'_>,
+    modes: &[meshsim_models::latency::ModeLatency],
+) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    for m in modes {
+        for st in &m.stations {
+            head(&mut b, info, m.mode.as_str());
+            b.s("proxy", st.kind.as_str());
+            b.s("station", st.label.clone());
+            b.f("rps", Some(st.rps));
+            b.f("utilisation", Some(st.utilisation.mean));
+            b.f("utilisation_ci95", st.utilisation.ci());
+            b.f("cpu_vcpu", Some(st.cpu_vcpu.mean));
+            b.f("cpu_vcpu_ci95", st.cpu_vcpu.ci());
+            b.f("mean_wait_ms", Some(st.mean_wait_ms.mean));
+            b.f("mean_wait_ms_ci95", st.mean_wait_ms.ci());
+        }
+    }
+    if b.cols.is_empty() {
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("proxy", 's'),
+                ("station", 's'),
+                ("rps", 'f'),
+                ("utilisation", 'f'),
+                ("utilisation_ci95", 'f'),
+                ("cpu_vcpu", 'f'),
+                ("cpu_vcpu_ci95", 'f'),
+                ("mean_wait_ms", 'f'),
+                ("mean_wait_ms_ci95", 'f'),
             ],
         );
     }

@@ -117,3 +117,51 @@ fn progress_bar_is_hidden_when_piped() {
         "stderr is not a terminal here, so no progress output: {err:?}"
     );
 }
+
+#[test]
+fn charts_are_real_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario("istio-benchmark");
+    let o = meshsim(
+        dir.path(),
+        &[
+            "run",
+            f.to_str().unwrap(),
+            "--out",
+            "o",
+            "--quiet",
+            "--replications",
+            "2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for stem in ["proxy-memory", "added-latency-per-hop"] {
+        let svg = std::fs::read_to_string(dir.path().join(format!("o/{stem}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{stem}");
+        assert!(
+            svg.contains("ambient-waypoint"),
+            "{stem}: category labels drawn"
+        );
+        let png = std::fs::read(dir.path().join(format!("o/{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}");
+        assert!(
+            png.len() > 5_000,
+            "{stem}: a drawn chart, not an empty image"
+        );
+    }
+    // No inference workload: no replicas chart.
+    assert!(!dir.path().join("o/inference-replicas.png").exists());
+    let o = meshsim(
+        dir.path(),
+        &[
+            "run",
+            f.to_str().unwrap(),
+            "--out",
+            "n",
+            "--quiet",
+            "--no-plots",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!dir.path().join("n/proxy-memory.svg").exists());
+}

@@ -6,13 +6,14 @@ use std::path::Path;
 
 use crate::{meshsim, root, scenario, text};
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "summary.csv",
     "pools.csv",
     "components.csv",
     "pending.csv",
     "latency.csv",
     "proxies.csv",
+    "stations.csv",
 ];
 
 fn golden(name: &str) {

@@ -166,6 +166,23 @@ pub struct LatencySpec {
     pub utilisation_warning: f64,
 }
 
+/// One proxy station over all replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationSummary {
+    /// Kind.
+    pub kind: ProxyKind,
+    /// Which one.
+    pub label: String,
+    /// Worker time over worker capacity.
+    pub utilisation: Estimate,
+    /// CPU, vCPU.
+    pub cpu_vcpu: Estimate,
+    /// Requests per second through it.
+    pub rps: f64,
+    /// Mean wait for a worker, ms.
+    pub mean_wait_ms: Estimate,
+}
+
 /// Percentiles reported for latency distributions.
 pub const QUANTILES: [(&str, f64); 4] =
     [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)];
@@ -224,6 +241,8 @@ pub struct ModeLatency {
     pub utilisation: BTreeMap<ProxyKind, (Estimate, Estimate)>,
     /// Stations above the warning threshold in any replication: `(kind, station, utilisation)`.
     pub warnings: Vec<String>,
+    /// Every proxy station, over replications.
+    pub stations: Vec<StationSummary>,
     /// Calls to services without any placed replica (per replication, mean).
     pub failed_calls: f64,
 }
@@ -351,9 +370,32 @@ pub fn summarise(
                     e.1.push(m);
                 }
             }
+            let stations = match reps.first() {
+                None => Vec::new(),
+                Some(first) => (0..first.stations.len())
+                    .map(|k| {
+                        let pick = |f: fn(&StationReport) -> f64| -> Vec<f64> {
+                            reps.iter().map(|r| f(&r.stations[k])).collect()
+                        };
+                        StationSummary {
+                            kind: first.stations[k].kind,
+                            label: first.stations[k].label.clone(),
+                            utilisation: Estimate::of(&pick(|s| s.utilisation)),
+                            cpu_vcpu: Estimate::of(&pick(|s| s.cpu_vcpu)),
+                            rps: reps
+                                .iter()
+                                .map(|r| r.stations[k].visits as f64 / r.window_s.max(1e-12))
+                                .sum::<f64>()
+                                / reps.len() as f64,
+                            mean_wait_ms: Estimate::of(&pick(|s| s.mean_wait_ms)),
+                        }
+                    })
+                    .collect(),
+            };
             ModeLatency {
                 mode,
                 dists,
+                stations,
                 cpu_vcpu: cpu
                     .into_iter()
                     .map(|(k, v)| (k, Estimate::of(&v)))
