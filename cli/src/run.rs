@@ -95,6 +95,8 @@ pub struct RunResult {
     pub latency: Vec<LatencyCells>,
     /// Request-simulation results per reported mode (empty without traffic).
     pub latency_detail: Vec<ModeLatency>,
+    /// Which namespaces to move first (empty unless sidecar or mixed mode is compared).
+    pub migration: Vec<meshsim_models::migration::Step>,
 }
 
 /// Seed of replication `r`: the same for every mode (common random numbers).
@@ -115,6 +117,16 @@ pub fn steps(s: &Scenario) -> u64 {
 
 /// Evaluates every mode (in parallel; results do not depend on the thread count).
 pub fn compute(s: &Scenario, pb: &ProgressBar) -> Result<RunResult, Failure> {
+    compute_with(s, pb, true)
+}
+
+/// As [`compute`]; `rank_namespaces` adds the migration ranking (one placement per namespace
+/// on per-pod proxies, twice), which sweeps skip.
+pub fn compute_with(
+    s: &Scenario,
+    pb: &ProgressBar,
+    rank_namespaces: bool,
+) -> Result<RunResult, Failure> {
     let study = Study {
         cluster: &s.cluster,
         mesh: &s.mesh,
@@ -161,10 +173,21 @@ pub fn compute(s: &Scenario, pb: &ProgressBar) -> Result<RunResult, Failure> {
         None => (vec![LatencyCells::default(); results.len()], Vec::new()),
         Some(spec) => simulate_latency(s, spec, &runs, pb)?,
     };
+    let migration = if rank_namespaces
+        && s.modes
+            .iter()
+            .any(|m| matches!(m, MeshMode::Sidecar | MeshMode::Mixed))
+    {
+        pb.set_message("ranking namespaces");
+        meshsim_models::migration::rank(&s.cluster, &s.mesh, s.scheduler, s.seed)
+    } else {
+        Vec::new()
+    };
     Ok(RunResult {
         results,
         latency,
         latency_detail,
+        migration,
     })
 }
 
@@ -328,6 +351,15 @@ pub fn write_outputs(
     staged.table(
         "stations",
         &mut tables::stations(&info, &rr.latency_detail)?,
+    )?;
+    let from = if s.mesh.namespace_modes.is_empty() {
+        "sidecar"
+    } else {
+        "mixed"
+    };
+    staged.table(
+        "namespaces",
+        &mut tables::namespaces(&info, from, &rr.migration)?,
     )?;
     staged.table(
         "proxies",
@@ -533,6 +565,23 @@ pub fn print_summary(
             )?;
         }
     }
+    for st in rr.migration.iter().take(3) {
+        let gib = |b: i64| -(b as f64) / (1u64 << 30) as f64;
+        writeln!(
+            out,
+            "migrate #{}: {} ({} pods, {} → {}): alone {:+.1} GiB and {:+.1} vCPU requested, {:+} inference replicas; #1–#{} together {:+.1} GiB",
+            st.rank,
+            st.namespace,
+            st.pods,
+            st.from.as_str(),
+            st.to.as_str(),
+            gib(st.request_freed.1),
+            -(st.request_freed.0 as f64) / 1000.0,
+            st.replicas_gained,
+            st.rank,
+            gib(st.cumulative_request_freed.1),
+        )?;
+    }
     for p in r
         .iter()
         .flat_map(|m| m.pending.iter().map(move |p| (m.mode, p)))
@@ -550,7 +599,7 @@ pub fn print_summary(
     writeln!(out)?;
     writeln!(
         out,
-        "wrote {}/ summary, pools, components, pending, latency, proxies, stations (.csv and .parquet), run.json{}",
+        "wrote {}/ summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json{}",
         dir.display(),
         if plots {
             ", charts (.svg and .png)"

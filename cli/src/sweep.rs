@@ -109,7 +109,7 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
     let s = scenario_of(sw, i)?;
     let point = sw.point(i);
     let hidden = ProgressBar::hidden();
-    let rr = run::compute(&s, &hidden)?;
+    let rr = run::compute_with(&s, &hidden, false)?;
     let info = RunInfo {
         scenario: &s.name,
         seed: s.seed,

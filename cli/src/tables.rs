@@ -599,3 +599,71 @@ pub fn stations(
     }
     b.build()
 }
+
+/// `namespaces.csv`: which namespaces to move first, from the current state (`mode`).
+pub fn namespaces(
+    info: &RunInfo<'_>,
+    mode: &str,
+    steps: &[meshsim_models::migration::Step],
+) -> Result<DataFrame> {
+    let mut b = Builder::default();
+    let g = |bytes: i64| bytes as f64 / (1u64 << 30) as f64;
+    for st in steps {
+        head(&mut b, info, mode);
+        b.i("rank", Some(st.rank as i64));
+        b.s("namespace", st.namespace.clone());
+        b.s("from_mode", st.from.as_str());
+        b.s("to_mode", st.to.as_str());
+        b.i("pods", Some(st.pods as i64));
+        b.f("memory_request_freed_gib", Some(g(st.request_freed.1)));
+        b.f(
+            "cpu_request_freed_vcpu",
+            Some(st.request_freed.0 as f64 / 1000.0),
+        );
+        b.f(
+            "memory_usage_freed_gib",
+            Some(st.usage_freed.1 / (1u64 << 30) as f64),
+        );
+        b.f("cpu_usage_freed_vcpu", Some(st.usage_freed.0 / 1000.0));
+        b.i("inference_replicas_gained", Some(st.replicas_gained));
+        b.i("pods_pending_change", Some(st.pending_change));
+        b.f(
+            "cumulative_memory_request_freed_gib",
+            Some(g(st.cumulative_request_freed.1)),
+        );
+        b.f(
+            "cumulative_cpu_request_freed_vcpu",
+            Some(st.cumulative_request_freed.0 as f64 / 1000.0),
+        );
+        b.i(
+            "cumulative_inference_replicas_gained",
+            Some(st.cumulative_replicas_gained),
+        );
+    }
+    if b.cols.is_empty() {
+        return empty(
+            b,
+            &[
+                ("schema_version", 'i'),
+                ("scenario", 's'),
+                ("mode", 's'),
+                ("seed", 'i'),
+                ("rank", 'i'),
+                ("namespace", 's'),
+                ("from_mode", 's'),
+                ("to_mode", 's'),
+                ("pods", 'i'),
+                ("memory_request_freed_gib", 'f'),
+                ("cpu_request_freed_vcpu", 'f'),
+                ("memory_usage_freed_gib", 'f'),
+                ("cpu_usage_freed_vcpu", 'f'),
+                ("inference_replicas_gained", 'i'),
+                ("pods_pending_change", 'i'),
+                ("cumulative_memory_request_freed_gib", 'f'),
+                ("cumulative_cpu_request_freed_vcpu", 'f'),
+                ("cumulative_inference_replicas_gained", 'i'),
+            ],
+        );
+    }
+    b.build()
+}

@@ -11,6 +11,7 @@ pub mod delay;
 pub mod headline;
 pub mod latency;
 pub mod mesh;
+pub mod migration;
 pub mod packing;
 pub mod presets;
 pub mod resources;

@@ -295,3 +295,37 @@ fn per_workload_sidecar_overrides_apply() {
     };
     assert_eq!(replicas(&cluster, MeshMode::Sidecar), 8);
 }
+
+#[test]
+fn migration_ranking_by_hand() {
+    // Namespaces a (10 pods) and b (30 pods) on sidecars, 4 CPU nodes. Moving one namespace to
+    // ambient removes its 128Mi sidecars but adds ztunnel (512Mi) and istio-cni (100Mi) on all
+    // 4 nodes: b alone frees 30×128 − 4×612 = 1392 MiB, a alone frees 10×128 − 2448 = −1168 MiB.
+    // b goes first; both together free 40×128 − 2448 = 2672 MiB.
+    let pool = NodePool::new("cpu", 4, Resources::cpu_mem(16_000, 64 * GIB));
+    let w = |name: &str, ns: &str, n: u32| {
+        Workload::new(
+            name,
+            ns,
+            Replicas::Count(n),
+            Resources::cpu_mem(100, 256 * MIB),
+        )
+    };
+    let cluster = Cluster {
+        pools: vec![pool],
+        workloads: vec![w("x", "a", 10), w("y", "b", 30)],
+        daemonsets: vec![],
+    };
+    let steps = meshsim_models::migration::rank(&cluster, &mesh(), sched(), 1);
+    let mib = |x: i64| x / MIB as i64;
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        (steps[0].rank, steps[0].namespace.as_str(), steps[0].pods),
+        (1, "b", 30)
+    );
+    assert_eq!(mib(steps[0].request_freed.1), 1392);
+    assert_eq!(mib(steps[1].request_freed.1), -1168);
+    assert_eq!(mib(steps[0].cumulative_request_freed.1), 1392);
+    assert_eq!(mib(steps[1].cumulative_request_freed.1), 2672);
+    assert_eq!(steps[1].replicas_gained, 0);
+}

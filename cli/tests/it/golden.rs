@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::{meshsim, root, scenario, text};
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "summary.csv",
     "pools.csv",
     "components.csv",
@@ -14,6 +14,7 @@ const TABLES: [&str; 7] = [
     "latency.csv",
     "proxies.csv",
     "stations.csv",
+    "namespaces.csv",
 ];
 
 fn golden(name: &str) {
