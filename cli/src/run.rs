@@ -529,6 +529,14 @@ pub fn print_summary(
                     cell(est(stat(&detail[i].dists[1 + g].added_vs_none, q)))
                 });
             }
+            if s.modes.contains(&MeshMode::Sidecar) {
+                for q in ["p50", "p99"] {
+                    row(
+                        &format!("{scope} {} vs sidecar (ms)", q.to_uppercase()),
+                        &|i| cell(est(stat(&detail[i].dists[1 + g].vs_sidecar, q))),
+                    );
+                }
+            }
             row(&format!("{scope} P99 (ms)"), &|i| {
                 cell(est(stat(&detail[i].dists[1 + g].stats, "p99")))
             });

@@ -493,6 +493,9 @@ pub fn latency(
                 let added = d.added_vs_none.iter().find(|x| &x.0 == name).map(|x| x.1);
                 b.f("added_vs_none_ms", added.map(|a| a.mean));
                 b.f("added_vs_none_ci95_ms", added.and_then(|a| a.ci()));
+                let vs = d.vs_sidecar.iter().find(|x| &x.0 == name).map(|x| x.1);
+                b.f("vs_sidecar_ms", vs.map(|a| a.mean));
+                b.f("vs_sidecar_ci95_ms", vs.and_then(|a| a.ci()));
                 b.f("observations_per_replication", Some(d.count));
             }
         }
@@ -511,6 +514,8 @@ pub fn latency(
                 ("value_ci95_ms", 'f'),
                 ("added_vs_none_ms", 'f'),
                 ("added_vs_none_ci95_ms", 'f'),
+                ("vs_sidecar_ms", 'f'),
+                ("vs_sidecar_ci95_ms", 'f'),
                 ("observations_per_replication", 'f'),
             ],
         );

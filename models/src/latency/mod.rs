@@ -222,6 +222,9 @@ pub struct DistSummary {
     pub stats: Vec<(String, Estimate)>,
     /// Against `none` (paired by replication), ms: present when `none` was simulated too.
     pub added_vs_none: Vec<(String, Estimate)>,
+    /// Against `sidecar` (paired by replication), ms: present when `sidecar` was simulated too —
+    /// what migrating from sidecars to this mode does to latency, with its own interval.
+    pub vs_sidecar: Vec<(String, Estimate)>,
     /// Observations per replication (mean).
     pub count: f64,
 }
@@ -285,6 +288,7 @@ pub fn summarise(
     warn_above: f64,
 ) -> Vec<ModeLatency> {
     let none = modes.iter().position(|m| *m == MeshMode::None);
+    let sidecar = modes.iter().position(|m| *m == MeshMode::Sidecar);
     let scopes: Vec<String> = std::iter::once("hop".to_string())
         .chain(traffic.iter().map(|t| format!("call-graph:{}", t.name)))
         .collect();
@@ -311,26 +315,30 @@ pub fn summarise(
                         .iter()
                         .map(|(n, v)| (n.clone(), Estimate::of(v)))
                         .collect();
-                    let added_vs_none = match none {
-                        Some(ni) => {
-                            let base: Vec<LatencyHistogram> =
-                                runs[ni].iter().map(|r| hist(r, k)).collect();
-                            let brefs: Vec<&LatencyHistogram> = base.iter().collect();
-                            let bper = stats_of(&brefs);
-                            per.iter()
-                                .zip(&bper)
-                                .map(|((n, a), (_, b))| {
-                                    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-                                    (n.clone(), Estimate::of(&d))
-                                })
-                                .collect()
-                        }
-                        None => Vec::new(),
+                    // Paired differences replication by replication (common random numbers).
+                    let paired = |reference: Option<usize>| -> Vec<(String, Estimate)> {
+                        let Some(ri) = reference else {
+                            return Vec::new();
+                        };
+                        let base: Vec<LatencyHistogram> =
+                            runs[ri].iter().map(|r| hist(r, k)).collect();
+                        let brefs: Vec<&LatencyHistogram> = base.iter().collect();
+                        let bper = stats_of(&brefs);
+                        per.iter()
+                            .zip(&bper)
+                            .map(|((n, a), (_, b))| {
+                                let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+                                (n.clone(), Estimate::of(&d))
+                            })
+                            .collect()
                     };
+                    let added_vs_none = paired(none);
+                    let vs_sidecar = paired(sidecar);
                     DistSummary {
                         scope: scope.clone(),
                         stats,
                         added_vs_none,
+                        vs_sidecar,
                         count: hs.iter().map(|h| h.count() as f64).sum::<f64>()
                             / hs.len().max(1) as f64,
                     }

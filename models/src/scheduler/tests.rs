@@ -543,6 +543,10 @@ proptest! {
         for (o, (_, k)) in out.iter().zip(&specs) {
             prop_assert_eq!(o.nodes.len() as u64 + o.pending, u64::from(*k));
         }
+        // Same seed, same placement.
+        let mut again = Scheduler::new(&pools, cfg, RngStreams::new(seed).stream("scheduler"));
+        again.place_daemonset(&tiny);
+        prop_assert_eq!(&again.place_groups(&groups), &out);
         let usage = s.node_usage();
         prop_assert_eq!(usage.iter().map(|u| u64::from(u.pods)).sum::<u64>(),
             u64::from(total_nodes) + out.iter().map(|o| o.nodes.len() as u64).sum::<u64>());
