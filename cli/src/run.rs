@@ -244,11 +244,7 @@ fn simulate_latency(
         spec.utilisation_warning,
     );
     // The deepest call graph is "the chain".
-    let chain = (0..spec.traffic.len()).max_by(|&a, &b| {
-        let ca = latency::calls_per_request(&spec.services, spec.traffic[a].target);
-        let cb = latency::calls_per_request(&spec.services, spec.traffic[b].target);
-        ca.total_cmp(&cb).then(b.cmp(&a))
-    });
+    let chain = latency::deepest_traffic(spec);
     let mut cells = Vec::new();
     let mut detail = Vec::new();
     for m in &s.modes {

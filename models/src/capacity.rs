@@ -62,25 +62,15 @@ pub struct Found {
     pub chain_p99_ms: Option<f64>,
 }
 
-fn chain_p99_ms(
-    s: &Search<'_>,
-    c: &Cluster,
-    mode: MeshMode,
-    run: &packing::ModeRun,
-) -> Option<f64> {
+fn chain_p99_ms(s: &Search<'_>, c: &Cluster, run: &packing::ModeRun) -> Option<f64> {
     let (spec, reps, _) = s.slo?;
-    let deepest = (0..spec.traffic.len()).max_by(|&a, &b| {
-        let ca = latency::calls_per_request(&spec.services, spec.traffic[a].target);
-        let cb = latency::calls_per_request(&spec.services, spec.traffic[b].target);
-        ca.total_cmp(&cb).then(b.cmp(&a))
-    })?;
+    let deepest = latency::deepest_traffic(spec)?;
     let mut total = 0.0;
     for r in 0..reps {
         let seed = RngStreams::new(s.seed).child_seed("replication", u64::from(r));
         let run = latency::simulate(c, s.mesh, run, spec, seed).ok()?;
         total += run.end_to_end[deepest].quantile(0.99).as_millis_f64();
     }
-    let _ = mode;
     Some(total / f64::from(reps.max(1)))
 }
 
@@ -129,7 +119,7 @@ fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
         }
         match s.slo {
             None => (true, None),
-            Some((_, _, limit)) => match chain_p99_ms(s, c, mode, &run) {
+            Some((_, _, limit)) => match chain_p99_ms(s, c, &run) {
                 Some(p) => (p <= limit, Some(p)),
                 None => (false, None),
             },

@@ -204,7 +204,6 @@ pub fn compare(study: &Study<'_>, modes: &[MeshMode]) -> Vec<ModeResult> {
 
 /// Compares already evaluated modes.
 pub fn compare_runs(study: &Study<'_>, runs: &[ModeRun]) -> Vec<ModeResult> {
-    let cluster = study.cluster;
     let reference = runs
         .iter()
         .find(|r| r.mode == MeshMode::Sidecar)
@@ -228,7 +227,6 @@ pub fn compare_runs(study: &Study<'_>, runs: &[ModeRun]) -> Vec<ModeResult> {
         r.replicas_recovered_vs_none = none.map(|n| r.inference_replicas as i64 - n);
     }
     reprice(study, &mut results);
-    let _ = cluster;
     results
 }
 

@@ -244,7 +244,7 @@ fn right_sized(
     first: &ModeRun,
     headroom: f64,
 ) -> SizedRequests {
-    let loads = Loads::new(cluster, first, ns_modes, m);
+    let loads = Loads::new(cluster, first, ns_modes);
     let mut s = chart_defaults(cluster, m, ns_modes);
     for (i, (w, ns)) in cluster.workloads.iter().zip(ns_modes).enumerate() {
         if let Some(c) = m.sidecar_costs(*ns) {
@@ -305,7 +305,7 @@ struct Loads {
 }
 
 impl Loads {
-    fn new(cluster: &Cluster, run: &ModeRun, ns_modes: &[NamespaceMode], _m: &MeshConfig) -> Self {
+    fn new(cluster: &Cluster, run: &ModeRun, ns_modes: &[NamespaceMode]) -> Self {
         let cluster_pods: u64 = run.nodes.iter().map(|n| u64::from(n.pods)).sum();
         let mut node = vec![
             NodeLoad {
@@ -498,7 +498,7 @@ fn place(
     };
     let cni_nodes = cni.map(|o| o.nodes).unwrap_or_default();
     run.nodes = sched.node_usage();
-    let loads = Loads::new(cluster, &run, ns_modes, m);
+    let loads = Loads::new(cluster, &run, ns_modes);
 
     // Data-plane costs.
     let mut costs: BTreeMap<Component, ComponentCost> = BTreeMap::new();

@@ -167,7 +167,6 @@ pub(crate) fn resolve(
 
     let scheduler = resolve_scheduler(ctx, &f.scheduler);
     let pools = resolve_pools(ctx, &f.pools);
-    let pool_names: Vec<String> = pools.iter().map(|p| p.name.clone()).collect();
     let any_gpu_pool = pools.iter().any(|p| p.capacity.gpus > 0);
     let workloads = resolve_workloads(ctx, &f.workloads, &pools, any_gpu_pool);
     let daemonsets = resolve_daemonsets(ctx, &f.daemonsets, &pools, &workloads);
@@ -268,7 +267,6 @@ pub(crate) fn resolve(
             ..ctx.src.whole("the scenario has no node pools")
         });
     }
-    let _ = pool_names;
     let cluster = Cluster {
         pools,
         workloads,

@@ -456,14 +456,7 @@ impl<M: Model> Simulation<M> {
 
     /// Runs until no events remain.
     pub fn run(&mut self) -> Result<RunSummary, SimError> {
-        self.run_events(u64::MAX).map(|s| RunSummary {
-            reason: if s.reason == StopReason::EventCountReached {
-                StopReason::EventCountReached
-            } else {
-                StopReason::Exhausted
-            },
-            ..s
-        })
+        self.run_events(u64::MAX)
     }
 
     /// Runs every event due at or before `end`, then sets the clock to `end` (if it is later).

@@ -278,6 +278,16 @@ pub fn calls_per_request(services: &[ServiceSpec], service: usize) -> f64 {
         .sum::<f64>()
 }
 
+/// The traffic source whose requests make the most calls: "the chain" of summaries and SLOs
+/// (the first one on ties).
+pub fn deepest_traffic(spec: &LatencySpec) -> Option<usize> {
+    (0..spec.traffic.len()).max_by(|&a, &b| {
+        let ca = calls_per_request(&spec.services, spec.traffic[a].target);
+        let cb = calls_per_request(&spec.services, spec.traffic[b].target);
+        ca.total_cmp(&cb).then(b.cmp(&a))
+    })
+}
+
 /// Aggregates replications of several modes; `runs[m][r]` is mode `m`, replication `r`. Modes
 /// are compared with `none` replication by replication (common random numbers), so the paired
 /// difference has a tight interval.

@@ -605,7 +605,6 @@ impl LatencyModel {
     }
 
     fn source_change(&mut self, i: usize, s: &mut Scheduler<Ev>) {
-        let now = s.now();
         if let Some(p) = self.sources[i].pending.take() {
             s.cancel(p);
         }
@@ -637,7 +636,6 @@ impl LatencyModel {
             }
             _ => {}
         }
-        let _ = now;
         self.schedule_next_arrival(i, s);
     }
 
