@@ -21,11 +21,24 @@ pub fn shipped(name: &str) -> Scenario {
     meshsim_scenarios::load(&p).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The shared data folder: `MESHSIM_DATA_DIR`, or `../shared/data` beside the repository.
+/// The shared data folder (real traces, never copied into the repository): `MESHSIM_DATA_DIR`,
+/// else `shared/data` beside the repository or beside one of its ancestors. A test that needs it
+/// fails, naming where it looked, rather than skipping.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("MESHSIM_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/data"))
+    if let Some(d) = std::env::var_os("MESHSIM_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    let root = root();
+    for a in root.ancestors().skip(1) {
+        let d = a.join("shared/data");
+        if d.is_dir() {
+            return d;
+        }
+    }
+    panic!(
+        "the shared data folder is not beside {} or its ancestors; set MESHSIM_DATA_DIR to it",
+        root.display()
+    );
 }
 
 /// Every replication of the request simulation for `modes` (the seeds `meshsim run` uses).
