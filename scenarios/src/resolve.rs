@@ -130,6 +130,51 @@ fn effect(s: &str) -> TaintEffect {
     }
 }
 
+/// What a pod uses: the stated usage, each resource defaulting to its request.
+fn usage_or_requests(usage: Option<CpuMem>, req: Resources) -> Usage {
+    let u = usage.unwrap_or_default();
+    Usage {
+        cpu_milli: u.cpu.map_or(req.cpu_milli, |c| c.0) as f64,
+        memory_bytes: u.memory.map_or(req.memory_bytes, |m| m.0) as f64,
+    }
+}
+
+impl Ctx<'_> {
+    /// `false` (with an error) when there are more than `max` items.
+    fn within_count<T>(&mut self, items: &[Spanned<T>], max: usize, what: &str) -> bool {
+        if items.len() > max {
+            self.err(
+                items[max].span(),
+                format!("{} {what} is beyond meshsim's limit of {max}", items.len()),
+                None,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Checks that `name` is a valid name not seen before among `what`s; returns it.
+    fn unique_name(
+        &mut self,
+        name: &Spanned<String>,
+        what: &str,
+        seen: &mut BTreeSet<String>,
+    ) -> String {
+        let n = name.get_ref().clone();
+        if !valid_name(&n) {
+            self.err(
+                name.span(),
+                format!("invalid {what} name `{n}`"),
+                Some("use 1–100 letters, digits, `-`, `_` or `.`".into()),
+            );
+        }
+        if !seen.insert(n.clone()) {
+            self.err(name.span(), format!("{what} `{n}` is defined twice"), None);
+        }
+        n
+    }
+}
+
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
@@ -352,37 +397,14 @@ fn cpu_mem(c: Option<CpuMem>, default: Resources) -> Resources {
 }
 
 fn resolve_pools(ctx: &mut Ctx<'_>, pools: &[Spanned<PoolSection>]) -> Vec<NodePool> {
-    if pools.len() > limits::MAX_POOLS {
-        ctx.err(
-            pools[limits::MAX_POOLS].span(),
-            format!(
-                "{} pools is beyond meshsim's limit of {}",
-                pools.len(),
-                limits::MAX_POOLS
-            ),
-            None,
-        );
+    if !ctx.within_count(pools, limits::MAX_POOLS, "pools") {
         return Vec::new();
     }
     let mut names = BTreeSet::new();
     let mut out = Vec::new();
     for sp in pools {
         let p = sp.get_ref();
-        let name = p.name.get_ref().clone();
-        if !valid_name(&name) {
-            ctx.err(
-                p.name.span(),
-                format!("invalid pool name `{name}`"),
-                Some("use 1–100 letters, digits, `-`, `_` or `.`".into()),
-            );
-        }
-        if !names.insert(name.clone()) {
-            ctx.err(
-                p.name.span(),
-                format!("pool `{name}` is defined twice"),
-                None,
-            );
-        }
+        let name = ctx.unique_name(&p.name, "pool", &mut names);
         let count = ctx.int_in(&p.count, 1, limits::MAX_NODES_PER_POOL as i64, "nodes");
         let gpus = p
             .gpus
@@ -600,37 +622,14 @@ fn resolve_workloads(
     pools: &[NodePool],
     any_gpu_pool: bool,
 ) -> Vec<Workload> {
-    if ws.len() > limits::MAX_WORKLOADS {
-        ctx.err(
-            ws[limits::MAX_WORKLOADS].span(),
-            format!(
-                "{} workloads is beyond meshsim's limit of {}",
-                ws.len(),
-                limits::MAX_WORKLOADS
-            ),
-            None,
-        );
+    if !ctx.within_count(ws, limits::MAX_WORKLOADS, "workloads") {
         return Vec::new();
     }
     let mut names = BTreeSet::new();
     let mut out = Vec::new();
     for sw in ws {
         let w = sw.get_ref();
-        let name = w.name.get_ref().clone();
-        if !valid_name(&name) {
-            ctx.err(
-                w.name.span(),
-                format!("invalid workload name `{name}`"),
-                Some("use 1–100 letters, digits, `-`, `_` or `.`".into()),
-            );
-        }
-        if !names.insert(name.clone()) {
-            ctx.err(
-                w.name.span(),
-                format!("workload `{name}` is defined twice"),
-                None,
-            );
-        }
+        let name = ctx.unique_name(&w.name, "workload", &mut names);
         let replicas = match w.replicas.get_ref() {
             toml::Value::String(s) if s == "fill" => Some(Replicas::Fill),
             toml::Value::Integer(n) => {
@@ -669,16 +668,7 @@ fn resolve_workloads(
                 _ => {}
             }
         }
-        let usage = w.usage.map_or(
-            Usage {
-                cpu_milli: req.cpu_milli as f64,
-                memory_bytes: req.memory_bytes as f64,
-            },
-            |u| Usage {
-                cpu_milli: u.cpu.map_or(req.cpu_milli, |c| c.0) as f64,
-                memory_bytes: u.memory.map_or(req.memory_bytes, |m| m.0) as f64,
-            },
-        );
+        let usage = usage_or_requests(w.usage, req);
         let ports = w
             .ports
             .as_ref()
@@ -748,16 +738,7 @@ fn resolve_daemonsets(
         let mut node_selector = d.node_selector.clone().unwrap_or_default();
         pool_selector(ctx, &d.pool, pools, &mut node_selector);
         let req = requests(ctx, &d.requests);
-        let usage = d.usage.map_or(
-            Usage {
-                cpu_milli: req.cpu_milli as f64,
-                memory_bytes: req.memory_bytes as f64,
-            },
-            |u| Usage {
-                cpu_milli: u.cpu.map_or(req.cpu_milli, |c| c.0) as f64,
-                memory_bytes: u.memory.map_or(req.memory_bytes, |m| m.0) as f64,
-            },
-        );
+        let usage = usage_or_requests(d.usage, req);
         let tols = tolerations(ctx, &d.tolerations);
         out.push(DaemonSet {
             name,
