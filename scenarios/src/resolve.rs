@@ -859,59 +859,64 @@ fn resolve_mesh(
     cfg
 }
 
+fn set_mem(dst: &mut f64, v: Option<crate::units::Memory>) {
+    if let Some(v) = v {
+        *dst = v.0 as f64;
+    }
+}
+
+fn set_cpu(dst: &mut f64, v: Option<crate::units::Cpu>) {
+    if let Some(v) = v {
+        *dst = v.0 as f64;
+    }
+}
+
+fn set_workers(ctx: &mut Ctx<'_>, dst: &mut u32, v: &Option<Spanned<i64>>) {
+    if let Some(w) = v
+        && let Some(w) = ctx.int_in(w, 1, 256, "worker threads")
+    {
+        *dst = w as u32;
+    }
+}
+
+fn set_service_time(
+    ctx: &mut Ctx<'_>,
+    dst: &mut meshsim_models::delay::DelaySpec,
+    v: &Option<Spanned<DistSection>>,
+) {
+    if let Some(d) = v
+        && let Some(x) = crate::latency::delay(ctx, d, "service_time")
+    {
+        *dst = x;
+    }
+}
+
 fn sidecar_over(ctx: &mut Ctx<'_>, c: &mut SidecarCosts, s: &Option<SidecarSection>) {
     let Some(s) = s else { return };
     c.request = cpu_mem(s.request, c.request);
     c.limit = cpu_mem(s.limit, c.limit);
-    if let Some(v) = s.base_memory {
-        c.base_memory_bytes = v.0 as f64;
-    }
-    if let Some(v) = s.memory_per_cluster {
-        c.memory_per_cluster_bytes = v.0 as f64;
-    }
-    if let Some(v) = s.memory_per_endpoint {
-        c.memory_per_endpoint_bytes = v.0 as f64;
-    }
-    if let Some(v) = s.base_cpu {
-        c.base_cpu_milli = v.0 as f64;
-    }
-    if let Some(v) = s.cpu_per_1000_rps {
-        c.cpu_milli_per_1000_rps = v.0 as f64;
-    }
-    if let Some(w) = &s.workers
-        && let Some(w) = ctx.int_in(w, 1, 256, "worker threads")
-    {
-        c.workers = w as u32;
-    }
-    if let Some(d) = &s.service_time
-        && let Some(x) = crate::latency::delay(ctx, d, "service_time")
-    {
-        c.service_time = x;
-    }
+    set_mem(&mut c.base_memory_bytes, s.base_memory);
+    set_mem(&mut c.memory_per_cluster_bytes, s.memory_per_cluster);
+    set_mem(&mut c.memory_per_endpoint_bytes, s.memory_per_endpoint);
+    set_cpu(&mut c.base_cpu_milli, s.base_cpu);
+    set_cpu(&mut c.cpu_milli_per_1000_rps, s.cpu_per_1000_rps);
+    set_workers(ctx, &mut c.workers, &s.workers);
+    set_service_time(ctx, &mut c.service_time, &s.service_time);
 }
 
 fn node_proxy_over(ctx: &mut Ctx<'_>, c: &mut NodeProxyCosts, s: &Option<NodeProxySection>) {
     let Some(s) = s else { return };
     c.request = cpu_mem(s.request, c.request);
-    let set = |dst: &mut f64, v: Option<crate::units::Memory>| {
-        if let Some(v) = v {
-            *dst = v.0 as f64;
-        }
-    };
-    set(&mut c.base_memory_bytes, s.base_memory);
-    set(&mut c.memory_per_local_pod_bytes, s.memory_per_local_pod);
-    set(
+    set_mem(&mut c.base_memory_bytes, s.base_memory);
+    set_mem(&mut c.memory_per_local_pod_bytes, s.memory_per_local_pod);
+    set_mem(
         &mut c.memory_per_cluster_pod_bytes,
         s.memory_per_cluster_pod,
     );
-    set(&mut c.memory_per_connection_bytes, s.memory_per_connection);
-    set(&mut c.memory_per_1000_rps_bytes, s.memory_per_1000_rps);
-    if let Some(v) = s.base_cpu {
-        c.base_cpu_milli = v.0 as f64;
-    }
-    if let Some(v) = s.cpu_per_1000_rps {
-        c.cpu_milli_per_1000_rps = v.0 as f64;
-    }
+    set_mem(&mut c.memory_per_connection_bytes, s.memory_per_connection);
+    set_mem(&mut c.memory_per_1000_rps_bytes, s.memory_per_1000_rps);
+    set_cpu(&mut c.base_cpu_milli, s.base_cpu);
+    set_cpu(&mut c.cpu_milli_per_1000_rps, s.cpu_per_1000_rps);
     if let Some(v) = s.cpu_per_new_connection {
         c.cpu_ms_per_new_connection = v.0.as_nanos() as f64 / 1e6;
     }
@@ -934,11 +939,7 @@ fn node_proxy_over(ctx: &mut Ctx<'_>, c: &mut NodeProxyCosts, s: &Option<NodePro
             ),
         }
     }
-    if let Some(d) = &s.service_time
-        && let Some(x) = crate::latency::delay(ctx, d, "service_time")
-    {
-        c.service_time = x;
-    }
+    set_service_time(ctx, &mut c.service_time, &s.service_time);
 }
 
 fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
@@ -955,28 +956,12 @@ fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
         {
             wc.replicas = r as u32;
         }
-        if let Some(v) = w.base_memory {
-            wc.base_memory_bytes = v.0 as f64;
-        }
-        if let Some(v) = w.memory_per_1000_rps {
-            wc.memory_per_1000_rps_bytes = v.0 as f64;
-        }
-        if let Some(v) = w.base_cpu {
-            wc.base_cpu_milli = v.0 as f64;
-        }
-        if let Some(v) = w.cpu_per_1000_rps {
-            wc.cpu_milli_per_1000_rps = v.0 as f64;
-        }
-        if let Some(n) = &w.workers
-            && let Some(n) = ctx.int_in(n, 1, 256, "worker threads")
-        {
-            wc.workers = n as u32;
-        }
-        if let Some(d) = &w.service_time
-            && let Some(x) = crate::latency::delay(ctx, d, "service_time")
-        {
-            wc.service_time = x;
-        }
+        set_mem(&mut wc.base_memory_bytes, w.base_memory);
+        set_mem(&mut wc.memory_per_1000_rps_bytes, w.memory_per_1000_rps);
+        set_cpu(&mut wc.base_cpu_milli, w.base_cpu);
+        set_cpu(&mut wc.cpu_milli_per_1000_rps, w.cpu_per_1000_rps);
+        set_workers(ctx, &mut wc.workers, &w.workers);
+        set_service_time(ctx, &mut wc.service_time, &w.service_time);
     }
     if let Some(f) = &m.istio_cni {
         let fc: &mut FixedCosts = &mut c.istio_cni;
