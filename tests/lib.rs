@@ -21,24 +21,20 @@ pub fn shipped(name: &str) -> Scenario {
     meshsim_scenarios::load(&p).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The shared data folder (real traces, never copied into the repository): `MESHSIM_DATA_DIR`,
-/// else `shared/data` beside the repository or beside one of its ancestors. A test that needs it
-/// fails, naming where it looked, rather than skipping.
+/// The data folder shipped in the repository (`data/`, see `data/README.md`).
 pub fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("MESHSIM_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    let root = root();
-    for a in root.ancestors().skip(1) {
-        let d = a.join("shared/data");
-        if d.is_dir() {
-            return d;
-        }
-    }
-    panic!(
-        "the shared data folder is not beside {} or its ancestors; set MESHSIM_DATA_DIR to it",
-        root.display()
+    root().join("data")
+}
+
+/// A file of the shipped data folder; a missing file fails the test with its path.
+pub fn data_file(rel: &str) -> PathBuf {
+    let p = data_dir().join(rel);
+    assert!(
+        p.is_file(),
+        "data file {} is missing from the repository (see data/README.md)",
+        p.display()
     );
+    p
 }
 
 /// Every replication of the request simulation for `modes` (the seeds `meshsim run` uses).

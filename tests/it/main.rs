@@ -2,5 +2,6 @@
 //! against the published figures they are meant to reproduce. One binary, one module per area.
 
 mod calibration;
+mod data;
 mod public_arithmetic;
 mod traces;

@@ -4,17 +4,16 @@
 use meshsim_models::latency::Arrival;
 use meshsim_models::mesh::MeshMode;
 use meshsim_scenarios::latency::load_trace;
-use meshsim_tests::{data_dir, shipped, simulate};
+use meshsim_tests::{data_file, shipped, simulate};
 
 #[test]
 fn azure_traces_load_with_their_published_shape() {
-    let dir = data_dir().join("azure-llm");
     // 8,819 requests over ≈ 57 min (≈ 2.57/s) and 19,366 over ≈ 58 min (≈ 5.53/s).
     for (file, rows, rate) in [
         ("AzureLLMInferenceTrace_code.csv", 8_819, 2.57),
         ("AzureLLMInferenceTrace_conv.csv", 19_366, 5.53),
     ] {
-        let offsets = load_trace(&dir.join(file), "TIMESTAMP").unwrap();
+        let offsets = load_trace(&data_file(&format!("azure-llm/{file}")), "TIMESTAMP").unwrap();
         assert_eq!(offsets.len(), rows, "{file}");
         let a = Arrival::Trace {
             offsets: offsets.clone(),
@@ -34,7 +33,7 @@ fn azure_traces_load_with_their_published_shape() {
 fn replaying_the_code_trace_reproduces_count_and_rate() {
     let mut s = shipped("istio-benchmark");
     let offsets = load_trace(
-        &data_dir().join("azure-llm/AzureLLMInferenceTrace_code.csv"),
+        &data_file("azure-llm/AzureLLMInferenceTrace_code.csv"),
         "TIMESTAMP",
     )
     .unwrap();

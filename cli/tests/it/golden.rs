@@ -125,3 +125,8 @@ fn golden_istio_benchmark() {
 fn golden_agent_chain_20_calls() {
     golden("agent-chain-20-calls");
 }
+
+#[test]
+fn golden_llm_trace_replay() {
+    golden("llm-trace-replay");
+}
