@@ -41,6 +41,7 @@ fn spec(cpu: u64, mem: u64, gpus: u32, gpu_milli: u32, gpu_tol: bool, max: Optio
             vec![]
         },
         max_per_node: max,
+        gpu_models: Vec::new(),
     }
 }
 

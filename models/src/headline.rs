@@ -287,7 +287,7 @@ fn summarise(study: &Study<'_>, run: &ModeRun, targets: &[u32]) -> ModeResult {
         })
         .collect();
     for n in &run.nodes {
-        let p = &mut pools[n.pool as usize];
+        let p = &mut pools[n.pool.index()];
         p.requested += n.requested;
         p.pods += u64::from(n.pods);
         if n.pods > 0 {

@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod cluster;
 pub mod delay;
 pub mod headline;
+pub mod ids;
 pub mod latency;
 pub mod mesh;
 pub mod migration;

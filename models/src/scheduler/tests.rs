@@ -30,9 +30,7 @@ fn pool(name: &str, count: u32, cpu: u64, mem_gib: u64, gpus: u32) -> NodePool {
 fn spec(cpu: u64, mem: u64) -> PodSpec {
     PodSpec {
         requests: Resources::cpu_mem(cpu, mem),
-        node_selector: BTreeMap::new(),
-        tolerations: vec![],
-        max_per_node: None,
+        ..Default::default()
     }
 }
 
@@ -52,12 +50,16 @@ fn cfg(strategy: Strategy) -> SchedulerConfig {
     }
 }
 
-fn per_node(nodes: &[u32], n: u32) -> Vec<u32> {
+fn per_node(nodes: &[NodeId], n: u32) -> Vec<u32> {
     let mut v = vec![0; n as usize];
     for &x in nodes {
-        v[x as usize] += 1;
+        v[x.index()] += 1;
     }
     v
+}
+
+fn ids(nodes: &[NodeId]) -> Vec<u32> {
+    nodes.iter().map(|n| n.0).collect()
 }
 
 #[test]
@@ -76,16 +78,21 @@ fn scores_follow_kube_scheduler_formulas() {
     let pools = [pool("p", 1, 4000, 8, 0)];
     let p = spec(1000, 4 * GIB);
     let s = Scheduler::new(&pools, cfg(Strategy::LeastAllocated), rng());
-    let prep = s.prepare(&p, None);
-    let st = &s.classes[s.live[0]].state;
+    let st = &s.classes.class(s.classes.live[0]).state;
+    let view = s.view(st);
+    let score = |strategy| {
+        KubeScorer {
+            strategy,
+            gpu_weight: 0,
+        }
+        .score(&view, &p)
+    };
     // LeastAllocated: ((75 + 50) / 2) = 62 (integer division).
-    assert_eq!(s.score(st, &prep), 62);
-    let s2 = Scheduler::new(&pools, cfg(Strategy::MostAllocated), rng());
-    assert_eq!(s2.score(st, &prep), 37); // (25 + 50) / 2
-    let s3 = Scheduler::new(&pools, cfg(Strategy::BalancedAllocation), rng());
-    assert_eq!(s3.score(st, &prep), 87); // (1 − |0.25 − 0.5| / 2) × 100 = 87.5 → 87
-    let s4 = Scheduler::new(&pools, cfg(Strategy::KubeDefault), rng());
-    assert_eq!(s4.score(st, &prep), 62 + 87);
+    assert_eq!(score(Strategy::LeastAllocated), 62);
+    assert_eq!(score(Strategy::MostAllocated), 37); // (25 + 50) / 2
+    // (1 − |0.25 − 0.5| / 2) × 100 = 87.5 → 87
+    assert_eq!(score(Strategy::BalancedAllocation), 87);
+    assert_eq!(score(Strategy::KubeDefault), 62 + 87);
 }
 
 #[test]
@@ -160,7 +167,7 @@ fn selector_tolerations_and_max_per_node() {
     });
     let out = s.place_groups(&[group(tol, Replicas::Count(4))]);
     assert_eq!(out[0].pending, 0);
-    assert!(out[0].nodes.iter().any(|&n| n >= 2));
+    assert!(out[0].nodes.iter().any(|&n| n.0 >= 2));
 }
 
 #[test]
@@ -207,7 +214,7 @@ fn daemonsets_land_on_every_eligible_node_first() {
     let mut s = Scheduler::new(&pools, cfg(Strategy::KubeDefault), rng());
     // Not tolerating: only pools p and small; 2 GiB does not fit on small's 1 GiB nodes.
     let ds = s.place_daemonset(&spec(100, 2 * GIB));
-    assert_eq!(ds.nodes, vec![0, 1, 2, 3, 4]);
+    assert_eq!(ids(&ds.nodes), vec![0, 1, 2, 3, 4]);
     assert_eq!(ds.pending, 2);
     assert_eq!(
         ds.reason.as_deref(),
@@ -470,6 +477,7 @@ fn arb_spec() -> impl Gen<Value = PodSpec> {
                 vec![]
             },
             max_per_node: max,
+            gpu_models: Vec::new(),
         })
 }
 
@@ -509,11 +517,11 @@ proptest! {
             .collect();
         let (ref_ds, ref_out, ref_pending) = reference(&pools, strategy, &ds, &groups);
         let mut s = Scheduler::new(&pools, cfg(strategy), rng());
-        let got_ds: Vec<Vec<u32>> = ds.iter().map(|d| s.place_daemonset(d).nodes).collect();
+        let got_ds: Vec<Vec<u32>> = ds.iter().map(|d| ids(&s.place_daemonset(d).nodes)).collect();
         prop_assert_eq!(got_ds, ref_ds);
         let got = s.place_groups(&groups);
         for (i, o) in got.iter().enumerate() {
-            prop_assert_eq!(&o.nodes, &ref_out[i], "group {}", i);
+            prop_assert_eq!(&ids(&o.nodes), &ref_out[i], "group {}", i);
             prop_assert_eq!(o.pending, ref_pending[i]);
         }
     }
@@ -551,12 +559,352 @@ proptest! {
         prop_assert_eq!(usage.iter().map(|u| u64::from(u.pods)).sum::<u64>(),
             u64::from(total_nodes) + out.iter().map(|o| o.nodes.len() as u64).sum::<u64>());
         for u in &usage {
-            let p = &pools[u.pool as usize];
+            let p = &pools[u.pool.index()];
             let a = p.allocatable();
             prop_assert!(u.requested.cpu_milli <= a.cpu_milli);
             prop_assert!(u.requested.memory_bytes <= a.memory_bytes);
             prop_assert!(u.pods <= p.max_pods);
             prop_assert!(u.requested.gpu_milli <= a.gpus * 1000);
         }
+    }
+}
+
+// ---- Incremental operations: bind, release, devices, nodes. ----
+
+#[test]
+fn release_gives_back_exactly_what_the_bind_took_to_the_same_device() {
+    let pools = [pool("g", 1, 64_000, 256, 2)];
+    let mut s = Scheduler::new(&pools, cfg(Strategy::KubeDefault), rng());
+    let share = |m: u32| {
+        let mut p = spec(100, GIB);
+        p.requests.gpu_milli = m;
+        p
+    };
+    let a = s.intern(&share(600));
+    let b = s.intern(&share(400));
+    let n = NodeId(0);
+    let p1 = s.bind(a).unwrap().unwrap();
+    let p2 = s.bind(a).unwrap().unwrap();
+    // Two 600 shares: one on each device (neither has room for the other).
+    assert_eq!(s.gpu_devices(n), &[600, 600]);
+    assert_eq!(
+        p1.gpus,
+        GpuAlloc::Share {
+            device: 0,
+            milli: 600
+        }
+    );
+    assert_eq!(
+        p2.gpus,
+        GpuAlloc::Share {
+            device: 1,
+            milli: 600
+        }
+    );
+    // 400 best-fits onto the lowest-numbered of the two equally full devices.
+    let p3 = s.bind(b).unwrap().unwrap();
+    assert_eq!(
+        p3.gpus,
+        GpuAlloc::Share {
+            device: 0,
+            milli: 400
+        }
+    );
+    assert_eq!(s.gpu_devices(n), &[1000, 600]);
+    // The first 600 leaves device 0, not "a device with 600 on it".
+    s.release(p1.pod).unwrap();
+    assert_eq!(s.gpu_devices(n), &[400, 600]);
+    let u = s.node_usage()[0];
+    assert_eq!((u.requested.cpu_milli, u.pods), (200, 2));
+    assert_eq!(u.requested.gpu_milli, 1000);
+    // A whole GPU now fits nowhere (no free device); releasing the 400 frees device 0.
+    let mut whole = spec(100, GIB);
+    whole.requests.gpus = 1;
+    let w = s.intern(&whole);
+    assert_eq!(s.bind(w).unwrap(), None);
+    s.release(p3.pod).unwrap();
+    let pw = s.bind(w).unwrap().unwrap();
+    assert_eq!(pw.gpus, GpuAlloc::Whole(0b01));
+    assert_eq!(s.gpu_devices(n), &[1000, 600]);
+    // Double release is refused; the pod id is free again.
+    assert_eq!(s.release(p1.pod), Err(SchedError::UnknownPod(p1.pod)));
+    s.release(pw.pod).unwrap();
+    s.release(p2.pod).unwrap();
+    assert_eq!(s.gpu_devices(n), &[0, 0]);
+    assert_eq!(s.node_usage()[0].pods, 0);
+    assert_eq!(s.pods_bound(), 0);
+}
+
+#[test]
+fn pools_grow_and_shrink_and_messages_count_present_nodes() {
+    let mut p = pool("p", 2, 4000, 8, 0);
+    p.zones = vec!["a".into(), "b".into()];
+    let pools = [p];
+    let mut s = Scheduler::new(&pools, cfg(Strategy::MostAllocated), rng());
+    let big = s.intern(&spec(3000, GIB));
+    let b0 = s.bind(big).unwrap().unwrap();
+    let b1 = s.bind(big).unwrap().unwrap();
+    assert_eq!((b0.node, b1.node), (NodeId(0), NodeId(1)));
+    assert_eq!(s.bind(big).unwrap(), None);
+    assert_eq!(
+        s.explain(big).as_deref(),
+        Some("0/2 nodes are available: 2 Insufficient cpu.")
+    );
+    let added = s.add_nodes(PoolId(0), 3);
+    assert_eq!(added, vec![NodeId(2), NodeId(3), NodeId(4)]);
+    // Zones continue round-robin: nodes 0, 1 were a, b; 2, 3, 4 are a, b, a.
+    let zones: Vec<u32> = s.node_usage().iter().map(|u| u.zone).collect();
+    assert_eq!(zones, vec![0, 1, 0, 1, 0]);
+    let b2 = s.bind(big).unwrap().unwrap();
+    assert!(b2.node.0 >= 2);
+    assert_eq!(
+        s.remove_node(b0.node),
+        Err(SchedError::NodeNotEmpty {
+            node: b0.node,
+            pods: 1
+        })
+    );
+    s.release(b0.pod).unwrap();
+    s.remove_node(b0.node).unwrap();
+    assert_eq!(
+        s.remove_node(b0.node),
+        Err(SchedError::UnknownNode(b0.node))
+    );
+    assert_eq!(s.nodes_present(), 4);
+    assert!(!s.node_usage()[0].present);
+    // Fill the two remaining empty nodes, then the message counts the 4 present nodes.
+    while s.bind(big).unwrap().is_some() {}
+    assert_eq!(
+        s.explain(big).as_deref(),
+        Some("0/4 nodes are available: 4 Insufficient cpu.")
+    );
+}
+
+#[test]
+fn pods_already_bound_to_named_nodes() {
+    let pools = [pool("p", 3, 4000, 8, 1)];
+    let mut s = Scheduler::new(&pools, cfg(Strategy::LeastAllocated), rng());
+    let mut gpu = spec(1000, GIB);
+    gpu.requests.gpus = 1;
+    let g = s.intern(&gpu);
+    let b = s.bind_to(g, NodeId(2), false).unwrap();
+    assert_eq!((b.node, b.gpus), (NodeId(2), GpuAlloc::Whole(1)));
+    assert_eq!(
+        s.bind_to(g, NodeId(2), false),
+        Err(SchedError::DoesNotFit {
+            node: NodeId(2),
+            failure: Failure::GPU
+        })
+    );
+    // Forced: over-committed CPU is recorded, a missing GPU never is.
+    let huge = s.intern(&spec(9000, GIB));
+    assert!(s.bind_to(huge, NodeId(0), true).is_ok());
+    assert_eq!(s.node_usage()[0].requested.cpu_milli, 9000);
+    assert!(s.bind_to(g, NodeId(2), true).is_err());
+    assert_eq!(
+        s.bind_to(g, NodeId(9), false),
+        Err(SchedError::UnknownNode(NodeId(9)))
+    );
+    // Least-allocated now prefers node 1, the only untouched one.
+    let small = s.intern(&spec(100, MIB));
+    assert_eq!(s.bind(small).unwrap().unwrap().node, NodeId(1));
+}
+
+#[test]
+fn tie_keys_order_first_tie_breaks() {
+    let pools = [pool("p", 4, 4000, 8, 0)];
+    let mut s = Scheduler::new(&pools, cfg(Strategy::LeastAllocated), rng());
+    s.set_tie_keys(vec![3, 1, 0, 2]);
+    let p = s.intern(&spec(100, MIB));
+    let order: Vec<u32> = (0..4).map(|_| s.bind(p).unwrap().unwrap().node.0).collect();
+    assert_eq!(order, vec![2, 1, 3, 0]);
+}
+
+/// A reference pod: its node, its spec index, and `(device, thousandths)` it holds.
+type RefPod = (usize, usize, Vec<(usize, u16)>);
+
+/// A node-by-node scheduler with bind and release: the same rules, no classes, devices by
+/// identity; ties by lowest node id.
+struct RefChurn {
+    pools: Vec<NodePool>,
+    strategy: Strategy,
+    nodes: Vec<RefNode>,
+    pods: Vec<Option<RefPod>>,
+}
+
+impl RefChurn {
+    fn new(pools: &[NodePool], strategy: Strategy) -> Self {
+        let mut nodes = Vec::new();
+        for (pi, p) in pools.iter().enumerate() {
+            for _ in 0..p.count {
+                nodes.push(RefNode {
+                    pool: pi,
+                    cpu: 0,
+                    mem: 0,
+                    pods: 0,
+                    gpu: vec![0; p.capacity.gpus as usize],
+                    counts: BTreeMap::new(),
+                });
+            }
+        }
+        RefChurn {
+            pools: pools.to_vec(),
+            strategy,
+            nodes,
+            pods: Vec::new(),
+        }
+    }
+
+    fn fits(&self, n: &RefNode, s: &PodSpec, g: usize) -> bool {
+        let p = &self.pools[n.pool];
+        let a = p.allocatable();
+        if untolerated_taint(&p.taints, &s.tolerations).is_some()
+            || !selector_matches(&s.node_selector, &p.labels)
+        {
+            return false;
+        }
+        if let Some(m) = s.max_per_node
+            && n.counts.get(&g).copied().unwrap_or(0) >= m
+        {
+            return false;
+        }
+        let r = &s.requests;
+        n.cpu + r.cpu_milli <= a.cpu_milli
+            && n.mem + r.memory_bytes <= a.memory_bytes
+            && n.pods < p.max_pods
+            && n.gpu.iter().filter(|&&u| u == 0).count() as u32 >= r.gpus
+            && (r.gpu_milli == 0 || n.gpu.iter().any(|&u| u32::from(u) + r.gpu_milli <= 1000))
+    }
+
+    fn score(&self, n: &RefNode, s: &PodSpec) -> i64 {
+        let p = &self.pools[n.pool];
+        let mut sorted = n.gpu.clone();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        let view = NodeView {
+            allocatable: &p.allocatable(),
+            max_pods: p.max_pods,
+            gpu_model: None,
+            cpu_requested: n.cpu,
+            memory_requested: n.mem,
+            pods: n.pods,
+            gpu_used: &sorted,
+            tags: &[],
+        };
+        KubeScorer {
+            strategy: self.strategy,
+            gpu_weight: 0,
+        }
+        .score(&view, s)
+    }
+
+    fn bind(&mut self, s: &PodSpec, g: usize) -> Option<usize> {
+        let best = (0..self.nodes.len())
+            .filter(|&i| self.fits(&self.nodes[i], s, g))
+            .map(|i| (self.score(&self.nodes[i], s), std::cmp::Reverse(i)))
+            .max()
+            .map(|(_, std::cmp::Reverse(i))| i)?;
+        let r = s.requests;
+        let n = &mut self.nodes[best];
+        n.cpu += r.cpu_milli;
+        n.mem += r.memory_bytes;
+        n.pods += 1;
+        *n.counts.entry(g).or_default() += 1;
+        let mut devs = Vec::new();
+        let mut need = r.gpus;
+        for (d, u) in n.gpu.iter_mut().enumerate() {
+            if need > 0 && *u == 0 {
+                *u = 1000;
+                devs.push((d, 1000));
+                need -= 1;
+            }
+        }
+        if r.gpu_milli > 0 {
+            // Best fit: the fullest device with room, the lowest-numbered among equals.
+            let d = (0..n.gpu.len())
+                .filter(|&d| u32::from(n.gpu[d]) + r.gpu_milli <= 1000)
+                .max_by_key(|&d| (n.gpu[d], std::cmp::Reverse(d)))
+                .unwrap();
+            n.gpu[d] += r.gpu_milli as u16;
+            devs.push((d, r.gpu_milli as u16));
+        }
+        self.pods.push(Some((best, g, devs)));
+        Some(best)
+    }
+
+    fn release(&mut self, pod: usize, s: &PodSpec) {
+        let (node, g, devs) = self.pods[pod].take().unwrap();
+        let n = &mut self.nodes[node];
+        n.cpu -= s.requests.cpu_milli;
+        n.mem -= s.requests.memory_bytes;
+        n.pods -= 1;
+        *n.counts.get_mut(&g).unwrap() -= 1;
+        for (d, m) in devs {
+            n.gpu[d] -= m;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Binds and releases in any order choose exactly the nodes (and devices) a node-by-node
+    /// scheduler chooses, through class collections; when every pod has left, the fleet is
+    /// empty again.
+    #[test]
+    fn churn_matches_node_by_node_and_ends_empty(
+        pools in proptest::collection::vec(arb_pool(), 1..4),
+        specs in proptest::collection::vec(arb_spec(), 1..4),
+        ops in proptest::collection::vec((0usize..4, any::<bool>(), any::<u16>()), 1..120),
+        strategy in strategies(),
+        gc in any::<bool>(),
+    ) {
+        let mut s = Scheduler::new(&pools, cfg(strategy), rng());
+        if gc {
+            s.set_gc_slack(2);
+        }
+        let mut reference = RefChurn::new(&pools, strategy);
+        let ids: Vec<SpecId> = specs.iter().map(|p| s.intern(p)).collect();
+        // Live pods: (our pod, reference pod index, spec index).
+        let mut live: Vec<(PodId, usize, usize)> = Vec::new();
+        for (k, arrive, pick) in ops {
+            let k = k % specs.len();
+            if arrive || live.is_empty() {
+                let ours = s.bind(ids[k]).unwrap();
+                let theirs = reference.bind(&specs[k], k);
+                prop_assert_eq!(ours.map(|b| b.node.index()), theirs);
+                if let Some(b) = ours {
+                    let (_, _, devs) = reference.pods.last().unwrap().as_ref().unwrap();
+                    let want = match (specs[k].requests.gpus, specs[k].requests.gpu_milli) {
+                        (0, 0) => GpuAlloc::None,
+                        (0, m) => GpuAlloc::Share { device: devs[0].0 as u8, milli: m as u16 },
+                        _ => GpuAlloc::Whole(devs.iter().fold(0, |a, (d, _)| a | 1 << d)),
+                    };
+                    prop_assert_eq!(b.gpus, want);
+                    live.push((b.pod, reference.pods.len() - 1, k));
+                }
+            } else {
+                let (pod, rp, k) = live.swap_remove(usize::from(pick) % live.len());
+                s.release(pod).unwrap();
+                reference.release(rp, &specs[k]);
+            }
+            for (i, u) in s.node_usage().iter().enumerate() {
+                let r = &reference.nodes[i];
+                prop_assert_eq!((u.requested.cpu_milli, u.requested.memory_bytes, u.pods),
+                    (r.cpu, r.mem, r.pods));
+                prop_assert_eq!(s.gpu_devices(NodeId::from_index(i)), &r.gpu[..]);
+            }
+        }
+        for (pod, _, _) in live {
+            s.release(pod).unwrap();
+        }
+        prop_assert_eq!(s.pods_bound(), 0);
+        for (i, u) in s.node_usage().iter().enumerate() {
+            prop_assert_eq!(u.requested, Resources::ZERO);
+            prop_assert_eq!(u.pods, 0);
+            prop_assert!(s.gpu_devices(NodeId::from_index(i)).iter().all(|&d| d == 0));
+        }
+        // Every node is back in its pool's empty state: one class per (pool, zone) used.
+        let zones: usize = pools.iter().map(|p| p.zones.len().min(p.count as usize)).sum();
+        prop_assert_eq!(s.live_classes(), zones);
     }
 }

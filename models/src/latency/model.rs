@@ -1,10 +1,10 @@
-//! The request-level simulation: one [`Model`] per (mode, replication).
-
-use std::collections::BTreeMap;
+//! The request-level simulation model: requests, their frames, proxy stations and arrivals, and
+//! what happens at each event. [`super::build`] assembles one from a placement;
+//! [`LatencyModel::run`] runs it and reports.
 
 use meshsim_core::dist::Dist;
-use meshsim_core::engine::{EventId, Model, Scheduler, SimError, Simulation};
-use meshsim_core::rng::{RngStreams, SimRng, SplitMix64, splitmix64};
+use meshsim_core::engine::{EventId, Model, Scheduler, Simulation};
+use meshsim_core::rng::{SimRng, SplitMix64, splitmix64};
 use meshsim_core::station::{Started, Station};
 use meshsim_core::stats::LatencyHistogram;
 use meshsim_core::time::{SimDuration, SimTime};
@@ -12,10 +12,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::arrivals::{Arrival, trace_span_ns};
-use super::{CallMode, LatencySpec, LoadBalancing};
-use crate::cluster::Cluster;
-use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
-use crate::packing::ModeRun;
+use super::{LatencyError, LatencySpec, LoadBalancing};
+use crate::mesh::NamespaceMode;
 
 /// A kind of proxy station.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,18 +80,7 @@ pub struct LatencyRun {
     pub window_s: f64,
 }
 
-/// Why a simulation could not run.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum LatencyError {
-    /// The engine stopped.
-    #[error(transparent)]
-    Sim(#[from] SimError),
-    /// A distribution's parameters are invalid.
-    #[error("invalid distribution: {0}")]
-    Dist(String),
-}
-
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 const MAX_LEGS: usize = 6;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,7 +96,7 @@ const SAME_ZONE: u8 = 1;
 const CROSS_ZONE: u8 = 2;
 
 #[derive(Clone, Copy, Debug, Default)]
-struct Frame {
+pub(super) struct Frame {
     key: u64,
     parent: u32,
     service: u32,
@@ -143,7 +130,7 @@ const EXTERNAL: Caller = Caller {
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ev {
+pub(super) enum Ev {
     Arrive {
         src: u32,
     },
@@ -170,69 +157,69 @@ enum Ev {
     },
 }
 
-struct Proxy {
-    st: Station<u32>,
-    kind: ProxyKind,
-    dist: usize,
-    kappa: f64,
-    rng: SimRng,
-    cpu_s: f64,
-    label: String,
+pub(super) struct Proxy {
+    pub(super) st: Station<u32>,
+    pub(super) kind: ProxyKind,
+    pub(super) dist: usize,
+    pub(super) kappa: f64,
+    pub(super) rng: SimRng,
+    pub(super) cpu_s: f64,
+    pub(super) label: String,
 }
 
-struct Service {
-    mode: NamespaceMode,
-    nodes: Vec<u32>,
-    sidecars: Vec<u32>,
-    in_flight: Vec<u32>,
-    rr: u64,
-    waypoint: u32,
-    processing: Dist,
-    calls: Vec<(u32, u32)>,
-    parallel: bool,
+pub(super) struct Service {
+    pub(super) mode: NamespaceMode,
+    pub(super) nodes: Vec<u32>,
+    pub(super) sidecars: Vec<u32>,
+    pub(super) in_flight: Vec<u32>,
+    pub(super) rr: u64,
+    pub(super) waypoint: u32,
+    pub(super) processing: Dist,
+    pub(super) calls: Vec<(u32, u32)>,
+    pub(super) parallel: bool,
 }
 
-struct Waypoint {
-    stations: Vec<u32>,
-    nodes: Vec<u32>,
-    rr: u64,
+pub(super) struct Waypoint {
+    pub(super) stations: Vec<u32>,
+    pub(super) nodes: Vec<u32>,
+    pub(super) rr: u64,
 }
 
-struct Source {
-    target: u32,
-    from: u32,
-    from_rr: u64,
-    arrival: Arrival,
-    rng: SimRng,
-    phase_rng: SimRng,
-    pending: Option<EventId>,
-    rate: f64,
-    state: usize,
-    cycle_start: SimTime,
-    count: u64,
-    trace_pos: usize,
-    trace_base: u64,
+pub(super) struct Source {
+    pub(super) target: u32,
+    pub(super) from: u32,
+    pub(super) from_rr: u64,
+    pub(super) arrival: Arrival,
+    pub(super) rng: SimRng,
+    pub(super) phase_rng: SimRng,
+    pub(super) pending: Option<EventId>,
+    pub(super) rate: f64,
+    pub(super) state: usize,
+    pub(super) cycle_start: SimTime,
+    pub(super) count: u64,
+    pub(super) trace_pos: usize,
+    pub(super) trace_base: u64,
 }
 
-struct LatencyModel {
-    key_seed: u64,
-    lb: LoadBalancing,
-    lb_rng: SimRng,
-    net: [Dist; 3],
-    dists: Vec<Dist>,
-    node_zone: Vec<u32>,
-    ztunnel: Vec<u32>,
-    stations: Vec<Proxy>,
-    services: Vec<Service>,
-    waypoints: Vec<Waypoint>,
-    sources: Vec<Source>,
-    frames: Vec<Frame>,
-    free: Vec<u32>,
-    hops: LatencyHistogram,
-    e2e: Vec<LatencyHistogram>,
-    arrivals: Vec<u64>,
-    completed: u64,
-    failed: u64,
+pub(super) struct LatencyModel {
+    pub(super) key_seed: u64,
+    pub(super) lb: LoadBalancing,
+    pub(super) lb_rng: SimRng,
+    pub(super) net: [Dist; 3],
+    pub(super) dists: Vec<Dist>,
+    pub(super) node_zone: Vec<u32>,
+    pub(super) ztunnel: Vec<u32>,
+    pub(super) stations: Vec<Proxy>,
+    pub(super) services: Vec<Service>,
+    pub(super) waypoints: Vec<Waypoint>,
+    pub(super) sources: Vec<Source>,
+    pub(super) frames: Vec<Frame>,
+    pub(super) free: Vec<u32>,
+    pub(super) hops: LatencyHistogram,
+    pub(super) e2e: Vec<LatencyHistogram>,
+    pub(super) arrivals: Vec<u64>,
+    pub(super) completed: u64,
+    pub(super) failed: u64,
 }
 
 /// A generator seeded from `(run key, request key, purpose)`: a counter-based stream, so a draw
@@ -563,7 +550,7 @@ impl LatencyModel {
         }
     }
 
-    fn start_source(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+    pub(super) fn start_source(&mut self, i: usize, s: &mut Scheduler<Ev>) {
         let now = s.now();
         let arrival = self.sources[i].arrival.clone();
         match arrival {
@@ -687,7 +674,7 @@ impl LatencyModel {
         }
     }
 
-    fn reset_stats(&mut self, now: SimTime) {
+    pub(super) fn reset_stats(&mut self, now: SimTime) {
         self.hops.reset();
         for h in &mut self.e2e {
             h.reset();
@@ -699,6 +686,58 @@ impl LatencyModel {
         self.arrivals.iter_mut().for_each(|a| *a = 0);
         self.completed = 0;
         self.failed = 0;
+    }
+}
+
+impl LatencyModel {
+    /// Runs `warmup`, resets the statistics, runs `duration` and reports.
+    pub(super) fn run(self, spec: &LatencySpec) -> Result<LatencyRun, LatencyError> {
+        let n_src = self.sources.len();
+        let mut sim = Simulation::new(self);
+        {
+            let (m, s) = sim.parts_mut();
+            for i in 0..n_src {
+                m.start_source(i, s);
+            }
+        }
+        let t_warm = SimTime::ZERO + spec.warmup;
+        let t_end = t_warm + spec.duration;
+        sim.run_until(t_warm)?;
+        sim.model_mut().reset_stats(t_warm);
+        sim.run_until(t_end)?;
+        let events = sim.events_handled();
+        let m = sim.into_model();
+        let window_s = spec.duration.as_secs_f64();
+        let stations = m
+            .stations
+            .iter()
+            .map(|p| {
+                let r = p.st.report(t_end);
+                StationReport {
+                    kind: p.kind,
+                    label: p.label.clone(),
+                    utilisation: r.utilisation,
+                    cpu_vcpu: if window_s > 0.0 {
+                        p.cpu_s / window_s
+                    } else {
+                        0.0
+                    },
+                    visits: r.arrivals,
+                    mean_wait_ms: r.mean_wait_s * 1e3,
+                    little_gap: r.little_law_gap(),
+                }
+            })
+            .collect();
+        Ok(LatencyRun {
+            hops: m.hops,
+            end_to_end: m.e2e,
+            stations,
+            arrivals: m.arrivals,
+            completed: m.completed,
+            failed_calls: m.failed,
+            events,
+            window_s,
+        })
     }
 }
 
@@ -723,272 +762,4 @@ impl Model for LatencyModel {
             Ev::SourceChange { src } => self.source_change(src as usize, s),
         }
     }
-}
-
-fn dist(d: &crate::delay::DelaySpec) -> Result<Dist, LatencyError> {
-    d.dist().map_err(|e| LatencyError::Dist(e.0))
-}
-
-/// Simulates one replication of one mode: `warmup`, then `duration` measured.
-pub fn simulate(
-    cluster: &Cluster,
-    mesh: &MeshConfig,
-    run: &ModeRun,
-    spec: &LatencySpec,
-    seed: u64,
-) -> Result<LatencyRun, LatencyError> {
-    let streams = RngStreams::new(seed);
-    let c = &mesh.costs;
-    // Proxy timing per kind: distribution index and κ.
-    let kinds = [
-        (
-            ProxyKind::Sidecar,
-            &c.sidecar.service_time,
-            c.sidecar.cpu_milli_per_1000_rps,
-        ),
-        (
-            ProxyKind::LinkerdProxy,
-            &c.linkerd_proxy.service_time,
-            c.linkerd_proxy.cpu_milli_per_1000_rps,
-        ),
-        (
-            ProxyKind::Ztunnel,
-            &c.ztunnel.service_time,
-            c.ztunnel.cpu_milli_per_1000_rps,
-        ),
-        (
-            ProxyKind::Waypoint,
-            &c.waypoint.service_time,
-            c.waypoint.cpu_milli_per_1000_rps,
-        ),
-    ];
-    let mut dists = Vec::new();
-    let mut kappa = BTreeMap::new();
-    for (k, d, cpu) in kinds {
-        let dd = dist(d)?;
-        let m = dd.mean();
-        kappa.insert(
-            k,
-            if m > 0.0 {
-                cpu_s_per_request(cpu) / m
-            } else {
-                1.0
-            },
-        );
-        dists.push(dd);
-    }
-    let dist_index = |k: ProxyKind| match k {
-        ProxyKind::Sidecar => 0,
-        ProxyKind::LinkerdProxy => 1,
-        ProxyKind::Ztunnel => 2,
-        ProxyKind::Waypoint => 3,
-    };
-
-    // Zones, interned by name.
-    let mut zone_ids: BTreeMap<&str, u32> = BTreeMap::new();
-    let node_zone: Vec<u32> = run
-        .nodes
-        .iter()
-        .map(|n| {
-            let p = &cluster.pools[n.pool as usize];
-            let name = p.zones.get(n.zone as usize).map_or("", String::as_str);
-            let next = zone_ids.len() as u32;
-            *zone_ids.entry(name).or_insert(next)
-        })
-        .collect();
-
-    let mut stations: Vec<Proxy> = Vec::new();
-    let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64| {
-        stations.push(Proxy {
-            st: Station::new(workers.max(1), SimTime::ZERO, false),
-            kind,
-            dist: dist_index(kind),
-            kappa: kappa[&kind],
-            rng: streams.stream_indexed(&format!("proxy/{}", kind.as_str()), index),
-            cpu_s: 0.0,
-            label,
-        });
-        (stations.len() - 1) as u32
-    };
-
-    // ztunnel per node that runs one.
-    let mut ztunnel = vec![NONE; run.nodes.len()];
-    for &n in &run.ztunnel_nodes {
-        let node = &run.nodes[n as usize];
-        let cores = cluster.pools[node.pool as usize]
-            .capacity
-            .cpu_milli
-            .div_ceil(1000) as u32;
-        let workers = c
-            .ztunnel
-            .workers
-            .unwrap_or_else(|| cores.div_ceil(4).max(2));
-        ztunnel[n as usize] = add_station(
-            ProxyKind::Ztunnel,
-            workers,
-            format!("node-{n}"),
-            u64::from(n),
-        );
-    }
-    // Waypoints per namespace.
-    let mut waypoints = Vec::new();
-    let mut wp_of_ns: BTreeMap<&str, u32> = BTreeMap::new();
-    for (wi, wp) in run.waypoints.iter().enumerate() {
-        let mut w = Waypoint {
-            stations: Vec::new(),
-            nodes: wp.nodes.clone(),
-            rr: 0,
-        };
-        for (ri, _) in wp.nodes.iter().enumerate() {
-            w.stations.push(add_station(
-                ProxyKind::Waypoint,
-                c.waypoint.workers,
-                format!("{}/{ri}", wp.namespace),
-                ((wi as u64) << 20) | ri as u64,
-            ));
-        }
-        wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
-        waypoints.push(w);
-    }
-    // Services and their sidecars.
-    let mut services = Vec::new();
-    for (i, (w, out)) in cluster.workloads.iter().zip(&run.workloads).enumerate() {
-        let mode = run.namespace_modes[i];
-        let sspec = &spec.services[i];
-        let sidecar_kind = match mode {
-            NamespaceMode::Sidecar => Some((ProxyKind::Sidecar, c.sidecar.workers)),
-            NamespaceMode::Linkerd => Some((ProxyKind::LinkerdProxy, c.linkerd_proxy.workers)),
-            _ => None,
-        };
-        let sidecars: Vec<u32> = out
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(r, _)| match sidecar_kind {
-                Some((k, default_workers)) => {
-                    let workers = w
-                        .sidecar
-                        .cpu_limit_milli
-                        .map_or(default_workers, |l| l.div_ceil(1000).max(1) as u32);
-                    add_station(
-                        k,
-                        workers,
-                        format!("{}/{r}", w.name),
-                        ((i as u64) << 24) | r as u64,
-                    )
-                }
-                None => NONE,
-            })
-            .collect();
-        services.push(Service {
-            mode,
-            nodes: out.nodes.clone(),
-            sidecars,
-            in_flight: vec![0; out.nodes.len()],
-            rr: 0,
-            waypoint: if mode == NamespaceMode::AmbientWaypoint {
-                wp_of_ns.get(w.namespace.as_str()).copied().unwrap_or(NONE)
-            } else {
-                NONE
-            },
-            processing: dist(&sspec.processing)?,
-            calls: sspec
-                .calls
-                .iter()
-                .filter(|c| c.count > 0)
-                .map(|c| (c.target as u32, c.count))
-                .collect(),
-            parallel: sspec.mode == CallMode::Parallel,
-        });
-    }
-    let sources: Vec<Source> = spec
-        .traffic
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Source {
-            target: t.target as u32,
-            from: t.from.map_or(NONE, |f| f as u32),
-            from_rr: 0,
-            arrival: t.arrival.clone(),
-            rng: streams.stream_indexed("arrivals", i as u64),
-            phase_rng: streams.stream_indexed("arrival-phases", i as u64),
-            pending: None,
-            rate: 0.0,
-            state: 0,
-            cycle_start: SimTime::ZERO,
-            count: 0,
-            trace_pos: 0,
-            trace_base: 0,
-        })
-        .collect();
-    let n_src = sources.len();
-    let model = LatencyModel {
-        key_seed: streams.child_seed("request-keys", 0),
-        lb: spec.load_balancing,
-        lb_rng: streams.stream("load-balancing"),
-        net: [
-            dist(&spec.network.same_node)?,
-            dist(&spec.network.same_zone)?,
-            dist(&spec.network.cross_zone)?,
-        ],
-        dists,
-        node_zone,
-        ztunnel,
-        stations,
-        services,
-        waypoints,
-        sources,
-        frames: Vec::new(),
-        free: Vec::new(),
-        hops: LatencyHistogram::new(),
-        e2e: (0..n_src).map(|_| LatencyHistogram::new()).collect(),
-        arrivals: vec![0; n_src],
-        completed: 0,
-        failed: 0,
-    };
-    let mut sim = Simulation::new(model);
-    {
-        let (m, s) = sim.parts_mut();
-        for i in 0..n_src {
-            m.start_source(i, s);
-        }
-    }
-    let t_warm = SimTime::ZERO + spec.warmup;
-    let t_end = t_warm + spec.duration;
-    sim.run_until(t_warm)?;
-    sim.model_mut().reset_stats(t_warm);
-    sim.run_until(t_end)?;
-    let events = sim.events_handled();
-    let m = sim.into_model();
-    let window_s = spec.duration.as_secs_f64();
-    let stations = m
-        .stations
-        .iter()
-        .map(|p| {
-            let r = p.st.report(t_end);
-            StationReport {
-                kind: p.kind,
-                label: p.label.clone(),
-                utilisation: r.utilisation,
-                cpu_vcpu: if window_s > 0.0 {
-                    p.cpu_s / window_s
-                } else {
-                    0.0
-                },
-                visits: r.arrivals,
-                mean_wait_ms: r.mean_wait_s * 1e3,
-                little_gap: r.little_law_gap(),
-            }
-        })
-        .collect();
-    Ok(LatencyRun {
-        hops: m.hops,
-        end_to_end: m.e2e,
-        stations,
-        arrivals: m.arrivals,
-        completed: m.completed,
-        failed_calls: m.failed,
-        events,
-        window_s,
-    })
 }

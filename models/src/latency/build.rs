@@ -1,0 +1,240 @@
+//! Assembling the request simulation of one (mode, replication) from a placement.
+
+use std::collections::BTreeMap;
+
+use meshsim_core::dist::Dist;
+use meshsim_core::rng::RngStreams;
+use meshsim_core::station::Station;
+use meshsim_core::stats::LatencyHistogram;
+use meshsim_core::time::SimTime;
+
+use super::model::{LatencyModel, NONE, Proxy, Service, Source, Waypoint};
+use super::{CallMode, LatencyError, LatencySpec, ProxyKind};
+use crate::cluster::Cluster;
+use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
+use crate::packing::ModeRun;
+
+fn dist(d: &crate::delay::DelaySpec) -> Result<Dist, LatencyError> {
+    d.dist().map_err(|e| LatencyError::Dist(e.0))
+}
+
+/// The model of one replication of one mode: proxy stations for every placed proxy, services on
+/// their placed replicas, traffic sources with their streams.
+pub(super) fn build(
+    cluster: &Cluster,
+    mesh: &MeshConfig,
+    run: &ModeRun,
+    spec: &LatencySpec,
+    seed: u64,
+) -> Result<LatencyModel, LatencyError> {
+    let streams = RngStreams::new(seed);
+    let c = &mesh.costs;
+    // Proxy timing per kind: distribution index and κ.
+    let kinds = [
+        (
+            ProxyKind::Sidecar,
+            &c.sidecar.service_time,
+            c.sidecar.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::LinkerdProxy,
+            &c.linkerd_proxy.service_time,
+            c.linkerd_proxy.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::Ztunnel,
+            &c.ztunnel.service_time,
+            c.ztunnel.cpu_milli_per_1000_rps,
+        ),
+        (
+            ProxyKind::Waypoint,
+            &c.waypoint.service_time,
+            c.waypoint.cpu_milli_per_1000_rps,
+        ),
+    ];
+    let mut dists = Vec::new();
+    let mut kappa = BTreeMap::new();
+    for (k, d, cpu) in kinds {
+        let dd = dist(d)?;
+        let m = dd.mean();
+        kappa.insert(
+            k,
+            if m > 0.0 {
+                cpu_s_per_request(cpu) / m
+            } else {
+                1.0
+            },
+        );
+        dists.push(dd);
+    }
+    let dist_index = |k: ProxyKind| match k {
+        ProxyKind::Sidecar => 0,
+        ProxyKind::LinkerdProxy => 1,
+        ProxyKind::Ztunnel => 2,
+        ProxyKind::Waypoint => 3,
+    };
+
+    // Zones, interned by name.
+    let mut zone_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    let node_zone: Vec<u32> = run
+        .nodes
+        .iter()
+        .map(|n| {
+            let p = &cluster.pools[n.pool.index()];
+            let name = p.zones.get(n.zone as usize).map_or("", String::as_str);
+            let next = zone_ids.len() as u32;
+            *zone_ids.entry(name).or_insert(next)
+        })
+        .collect();
+
+    let mut stations: Vec<Proxy> = Vec::new();
+    let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64| {
+        stations.push(Proxy {
+            st: Station::new(workers.max(1), SimTime::ZERO, false),
+            kind,
+            dist: dist_index(kind),
+            kappa: kappa[&kind],
+            rng: streams.stream_indexed(&format!("proxy/{}", kind.as_str()), index),
+            cpu_s: 0.0,
+            label,
+        });
+        (stations.len() - 1) as u32
+    };
+
+    // ztunnel per node that runs one.
+    let mut ztunnel = vec![NONE; run.nodes.len()];
+    for &n in &run.ztunnel_nodes {
+        let node = &run.nodes[n.index()];
+        let cores = cluster.pools[node.pool.index()]
+            .capacity
+            .cpu_milli
+            .div_ceil(1000) as u32;
+        let workers = c
+            .ztunnel
+            .workers
+            .unwrap_or_else(|| cores.div_ceil(4).max(2));
+        ztunnel[n.index()] = add_station(
+            ProxyKind::Ztunnel,
+            workers,
+            format!("node-{n}"),
+            u64::from(n.0),
+        );
+    }
+    // Waypoints per namespace.
+    let mut waypoints = Vec::new();
+    let mut wp_of_ns: BTreeMap<&str, u32> = BTreeMap::new();
+    for (wi, wp) in run.waypoints.iter().enumerate() {
+        let mut w = Waypoint {
+            stations: Vec::new(),
+            nodes: wp.nodes.iter().map(|n| n.0).collect(),
+            rr: 0,
+        };
+        for (ri, _) in wp.nodes.iter().enumerate() {
+            w.stations.push(add_station(
+                ProxyKind::Waypoint,
+                c.waypoint.workers,
+                format!("{}/{ri}", wp.namespace),
+                ((wi as u64) << 20) | ri as u64,
+            ));
+        }
+        wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
+        waypoints.push(w);
+    }
+    // Services and their sidecars.
+    let mut services = Vec::new();
+    for (i, (w, out)) in cluster.workloads.iter().zip(&run.workloads).enumerate() {
+        let mode = run.namespace_modes[i];
+        let sspec = &spec.services[i];
+        let sidecar_kind = match mode {
+            NamespaceMode::Sidecar => Some((ProxyKind::Sidecar, c.sidecar.workers)),
+            NamespaceMode::Linkerd => Some((ProxyKind::LinkerdProxy, c.linkerd_proxy.workers)),
+            _ => None,
+        };
+        let sidecars: Vec<u32> = out
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(r, _)| match sidecar_kind {
+                Some((k, default_workers)) => {
+                    let workers = w
+                        .sidecar
+                        .cpu_limit_milli
+                        .map_or(default_workers, |l| l.div_ceil(1000).max(1) as u32);
+                    add_station(
+                        k,
+                        workers,
+                        format!("{}/{r}", w.name),
+                        ((i as u64) << 24) | r as u64,
+                    )
+                }
+                None => NONE,
+            })
+            .collect();
+        services.push(Service {
+            mode,
+            nodes: out.nodes.iter().map(|n| n.0).collect(),
+            sidecars,
+            in_flight: vec![0; out.nodes.len()],
+            rr: 0,
+            waypoint: if mode == NamespaceMode::AmbientWaypoint {
+                wp_of_ns.get(w.namespace.as_str()).copied().unwrap_or(NONE)
+            } else {
+                NONE
+            },
+            processing: dist(&sspec.processing)?,
+            calls: sspec
+                .calls
+                .iter()
+                .filter(|c| c.count > 0)
+                .map(|c| (c.target as u32, c.count))
+                .collect(),
+            parallel: sspec.mode == CallMode::Parallel,
+        });
+    }
+    let sources: Vec<Source> = spec
+        .traffic
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Source {
+            target: t.target as u32,
+            from: t.from.map_or(NONE, |f| f as u32),
+            from_rr: 0,
+            arrival: t.arrival.clone(),
+            rng: streams.stream_indexed("arrivals", i as u64),
+            phase_rng: streams.stream_indexed("arrival-phases", i as u64),
+            pending: None,
+            rate: 0.0,
+            state: 0,
+            cycle_start: SimTime::ZERO,
+            count: 0,
+            trace_pos: 0,
+            trace_base: 0,
+        })
+        .collect();
+    let n_src = sources.len();
+    let model = LatencyModel {
+        key_seed: streams.child_seed("request-keys", 0),
+        lb: spec.load_balancing,
+        lb_rng: streams.stream("load-balancing"),
+        net: [
+            dist(&spec.network.same_node)?,
+            dist(&spec.network.same_zone)?,
+            dist(&spec.network.cross_zone)?,
+        ],
+        dists,
+        node_zone,
+        ztunnel,
+        stations,
+        services,
+        waypoints,
+        sources,
+        frames: Vec::new(),
+        free: Vec::new(),
+        hops: LatencyHistogram::new(),
+        e2e: (0..n_src).map(|_| LatencyHistogram::new()).collect(),
+        arrivals: vec![0; n_src],
+        completed: 0,
+        failed: 0,
+    };
+    Ok(model)
+}
