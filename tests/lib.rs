@@ -46,8 +46,7 @@ pub fn simulate(s: &Scenario, modes: &[MeshMode]) -> Vec<Vec<LatencyRun>> {
             let run = packing::evaluate(&s.cluster, &s.mesh, m, s.scheduler, s.seed);
             (0..s.replications)
                 .map(|r| {
-                    let seed = meshsim_core::rng::RngStreams::new(s.seed)
-                        .child_seed("replication", u64::from(r));
+                    let seed = meshsim_models::study::replication_seed(s.seed, r);
                     latency::simulate(&s.cluster, &s.mesh, &run, spec, seed).unwrap()
                 })
                 .collect()

@@ -12,7 +12,7 @@ use meshsim_models::resources::gib;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::run::RunResult;
+use meshsim_models::study::StudyResult;
 
 static FONT: Once = Once::new();
 
@@ -133,7 +133,7 @@ fn both(
 }
 
 /// Draws the run's charts into `dir`; returns the file names written.
-pub fn draw(dir: &Path, scenario: &str, rr: &RunResult) -> Result<Vec<String>> {
+pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>> {
     register_font();
     let r: &[ModeResult] = &rr.results;
     let modes: Vec<String> = r.iter().map(|m| m.mode.as_str().to_string()).collect();
@@ -177,7 +177,7 @@ pub fn draw(dir: &Path, scenario: &str, rr: &RunResult) -> Result<Vec<String>> {
         )?);
     }
     if rr.latency.iter().any(|l| l.hop_p50_ms.is_some()) {
-        let v = |f: fn(&crate::tables::LatencyCells) -> crate::tables::EstCell| -> Vec<f64> {
+        let v = |f: fn(&meshsim_models::study::LatencyCells) -> meshsim_models::study::EstCell| -> Vec<f64> {
             rr.latency
                 .iter()
                 .map(|l| f(l).map_or(0.0, |x| x.0.max(0.0)))

@@ -5,16 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_models::headline::{self, ModeResult, Study};
-use meshsim_models::latency::{self, ModeLatency};
+use meshsim_models::latency::lookup;
 use meshsim_models::mesh::MeshMode;
-use meshsim_models::packing;
 use meshsim_models::resources::gib;
+use meshsim_models::study::{self, StudyResult};
 use meshsim_scenarios::{Diagnostic, Diagnostics, Scenario};
-use rayon::prelude::*;
 
 use crate::output::Staged;
-use crate::tables::{self, LatencyCells, RunInfo};
+use crate::tables::{self, RunInfo};
 use crate::{Failure, RunArgs};
 
 /// Loads a scenario from TOML, or from the `scenario` of a `run.json`.
@@ -67,7 +65,7 @@ fn progress(quiet: bool, len: u64) -> ProgressBar {
 
 /// Parses `--modes`, with a suggestion for typos.
 pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
-    let names: Vec<&str> = MeshMode::ALL.iter().map(|m| m.as_str()).collect();
+    let names = MeshMode::names();
     let mut out = Vec::new();
     for m in list {
         match MeshMode::parse(m.trim()) {
@@ -76,7 +74,7 @@ pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
             None => {
                 return Err(Failure::Input(format!(
                     "error: --modes: unknown mode `{m}`\n  = help: {}",
-                    meshsim_scenarios::diag::choice_help(m, &names)
+                    meshsim_scenarios::diag::choice_help(m, names)
                 )));
             }
         }
@@ -87,191 +85,26 @@ pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
     Ok(out)
 }
 
-/// Everything a run computed.
-pub struct RunResult {
-    /// Per mode.
-    pub results: Vec<ModeResult>,
-    /// Latency cells per mode (empty cells without traffic).
-    pub latency: Vec<LatencyCells>,
-    /// Request-simulation results per reported mode (empty without traffic).
-    pub latency_detail: Vec<ModeLatency>,
-    /// Which namespaces to move first (empty unless sidecar or mixed mode is compared).
-    pub migration: Vec<meshsim_models::migration::Step>,
+/// The progress bar, fed by the study pipeline.
+struct Bar<'a>(&'a ProgressBar);
+
+impl meshsim_models::study::Progress for Bar<'_> {
+    fn phase(&self, name: &str) {
+        self.0.set_message(name.to_string());
+    }
+    fn step(&self) {
+        self.0.inc(1);
+    }
 }
 
-/// Seed of replication `r`: the same for every mode (common random numbers).
-pub fn replication_seed(seed: u64, r: u32) -> u64 {
-    meshsim_core::rng::RngStreams::new(seed).child_seed("replication", u64::from(r))
-}
-
-/// Steps the progress bar counts for `s`.
-pub fn steps(s: &Scenario) -> u64 {
-    let modes = s.modes.len() as u64;
-    let lat = if s.latency.is_some() {
-        (modes + u64::from(!s.modes.contains(&MeshMode::None))) * u64::from(s.replications)
-    } else {
-        0
-    };
-    modes * if s.nodes_required { 2 } else { 1 } + lat
-}
-
-/// Evaluates every mode (in parallel; results do not depend on the thread count).
-pub fn compute(s: &Scenario, pb: &ProgressBar) -> Result<RunResult, Failure> {
-    compute_with(s, pb, true)
-}
-
-/// As [`compute`]; `rank_namespaces` adds the migration ranking (one placement per namespace
-/// on per-pod proxies, twice), which sweeps skip.
-pub fn compute_with(
+/// Runs the scenario's study, drawing progress on `pb`.
+pub fn compute(
     s: &Scenario,
     pb: &ProgressBar,
     rank_namespaces: bool,
-) -> Result<RunResult, Failure> {
-    let study = Study {
-        cluster: &s.cluster,
-        mesh: &s.mesh,
-        scheduler: s.scheduler,
-        seed: s.seed,
-        migration: s.migration,
-        right_size_fleet: false,
-    };
-    pb.set_message("placing pods");
-    let runs: Vec<packing::ModeRun> = s
-        .modes
-        .par_iter()
-        .map(|&m| {
-            let r = packing::evaluate(&s.cluster, &s.mesh, m, s.scheduler, s.seed);
-            pb.inc(1);
-            r
-        })
-        .collect();
-    let mut results = headline::compare_runs(&study, &runs);
-    if s.nodes_required {
-        pb.set_message("nodes at equal replicas");
-        let reference: Option<Vec<u32>> = runs
-            .iter()
-            .find(|r| r.mode == MeshMode::Sidecar)
-            .map(|r| r.workloads.iter().map(|o| o.nodes.len() as u32).collect());
-        let required: Vec<Vec<u32>> = runs
-            .par_iter()
-            .map(|run| {
-                let placed: Vec<u32> = run.workloads.iter().map(|o| o.nodes.len() as u32).collect();
-                let targets = reference.clone().unwrap_or_else(|| placed.clone());
-                let n = headline::nodes_required(&study, run.mode, &targets, &placed);
-                pb.inc(1);
-                n
-            })
-            .collect();
-        for (r, req) in results.iter_mut().zip(&required) {
-            for (p, n) in r.pools.iter_mut().zip(req) {
-                p.nodes_required = *n;
-            }
-        }
-        headline::reprice(&study, &mut results);
-    }
-    let (latency, latency_detail) = match &s.latency {
-        None => (vec![LatencyCells::default(); results.len()], Vec::new()),
-        Some(spec) => simulate_latency(s, spec, &runs, pb)?,
-    };
-    let migration = if rank_namespaces
-        && s.modes
-            .iter()
-            .any(|m| matches!(m, MeshMode::Sidecar | MeshMode::Mixed))
-    {
-        pb.set_message("ranking namespaces");
-        meshsim_models::migration::rank(&s.cluster, &s.mesh, s.scheduler, s.seed)
-    } else {
-        Vec::new()
-    };
-    Ok(RunResult {
-        results,
-        latency,
-        latency_detail,
-        migration,
-    })
-}
-
-fn est(e: Option<&latency::Estimate>) -> Option<(f64, Option<f64>)> {
-    e.map(|x| (x.mean, x.ci()))
-}
-
-fn stat<'a>(v: &'a [(String, latency::Estimate)], k: &str) -> Option<&'a latency::Estimate> {
-    v.iter().find(|x| x.0 == k).map(|x| &x.1)
-}
-
-/// The request simulation: every reported mode plus `none` (the baseline for added latency),
-/// every replication, in parallel.
-fn simulate_latency(
-    s: &Scenario,
-    spec: &latency::LatencySpec,
-    runs: &[packing::ModeRun],
-    pb: &ProgressBar,
-) -> Result<(Vec<LatencyCells>, Vec<ModeLatency>), Failure> {
-    pb.set_message("simulating requests");
-    let mut sim_modes: Vec<MeshMode> = s.modes.clone();
-    let mut sim_runs: Vec<&packing::ModeRun> = runs.iter().collect();
-    let extra_none;
-    if !sim_modes.contains(&MeshMode::None) {
-        extra_none = packing::evaluate(&s.cluster, &s.mesh, MeshMode::None, s.scheduler, s.seed);
-        sim_modes.push(MeshMode::None);
-        sim_runs.push(&extra_none);
-    }
-    let tasks: Vec<(usize, u32)> = (0..sim_modes.len())
-        .flat_map(|m| (0..s.replications).map(move |r| (m, r)))
-        .collect();
-    let out: Vec<Result<latency::LatencyRun, latency::LatencyError>> = tasks
-        .par_iter()
-        .map(|&(m, r)| {
-            let res = latency::simulate(
-                &s.cluster,
-                &s.mesh,
-                sim_runs[m],
-                spec,
-                replication_seed(s.seed, r),
-            );
-            pb.inc(1);
-            res
-        })
-        .collect();
-    let mut per_mode: Vec<Vec<latency::LatencyRun>> = vec![Vec::new(); sim_modes.len()];
-    for ((m, _), res) in tasks.iter().zip(out) {
-        per_mode[*m].push(res.map_err(|e| Failure::Other(e.into()))?);
-    }
-    let summary = latency::summarise(
-        &sim_modes,
-        &per_mode,
-        &spec.traffic,
-        spec.utilisation_warning,
-    );
-    // The deepest call graph is "the chain".
-    let chain = latency::deepest_traffic(spec);
-    let mut cells = Vec::new();
-    let mut detail = Vec::new();
-    for m in &s.modes {
-        let ml = summary
-            .iter()
-            .find(|x| x.mode == *m)
-            .cloned()
-            .ok_or_else(|| {
-                Failure::Other(anyhow::anyhow!("mode {} was not simulated", m.as_str()))
-            })?;
-        let hop = &ml.dists[0];
-        let max_util = ml
-            .utilisation
-            .values()
-            .map(|(_, max)| max.mean)
-            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        cells.push(LatencyCells {
-            hop_p50_ms: est(stat(&hop.added_vs_none, "p50")),
-            hop_p90_ms: est(stat(&hop.added_vs_none, "p90")),
-            hop_p99_ms: est(stat(&hop.added_vs_none, "p99")),
-            chain_p99_ms: chain.and_then(|c| est(stat(&ml.dists[1 + c].stats, "p99"))),
-            proxy_cpu_simulated_vcpu: Some((ml.cpu_total_vcpu.mean, ml.cpu_total_vcpu.ci())),
-            max_proxy_utilisation: max_util,
-        });
-        detail.push(ml);
-    }
-    Ok((cells, detail))
+) -> Result<StudyResult, Failure> {
+    study::run(&s.study(), study::Options { rank_namespaces }, &Bar(pb))
+        .map_err(|e| Failure::Other(e.into()))
 }
 
 /// `meshsim run`.
@@ -298,8 +131,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| PathBuf::from("meshsim-out").join(&s.name));
     let mut staged = Staged::new(&out_dir).map_err(|e| Failure::Input(e.to_string()))?;
 
-    let pb = progress(args.quiet, steps(&s));
-    let rr = compute(&s, &pb)?;
+    let pb = progress(args.quiet, study::steps(&s.study()));
+    let rr = compute(&s, &pb, true)?;
     pb.finish_and_clear();
     if !args.quiet {
         for ml in &rr.latency_detail {
@@ -328,7 +161,7 @@ pub fn write_outputs(
     staged: &mut Staged,
     s: &Scenario,
     path: &Path,
-    rr: &RunResult,
+    rr: &StudyResult,
     plots: bool,
 ) -> Result<()> {
     let info = RunInfo {
@@ -386,6 +219,10 @@ pub fn write_outputs(
     Ok(())
 }
 
+fn est(e: Option<&meshsim_models::latency::Estimate>) -> meshsim_models::study::EstCell {
+    e.map(meshsim_models::latency::Estimate::cell)
+}
+
 fn signed(v: Option<i64>) -> String {
     match v {
         Some(x) if x > 0 => format!("+{x}"),
@@ -411,7 +248,7 @@ fn money(v: f64) -> String {
 pub fn print_summary(
     out: &mut impl Write,
     s: &Scenario,
-    rr: &RunResult,
+    rr: &StudyResult,
     dir: &Path,
     plots: bool,
 ) -> std::io::Result<()> {
@@ -522,19 +359,19 @@ pub fn print_summary(
                 .to_string();
             for q in ["p50", "p90", "p99"] {
                 row(&format!("{scope} added {} (ms)", q.to_uppercase()), &|i| {
-                    cell(est(stat(&detail[i].dists[1 + g].added_vs_none, q)))
+                    cell(est(lookup(&detail[i].dists[1 + g].added_vs_none, q)))
                 });
             }
             if s.modes.contains(&MeshMode::Sidecar) {
                 for q in ["p50", "p99"] {
                     row(
                         &format!("{scope} {} vs sidecar (ms)", q.to_uppercase()),
-                        &|i| cell(est(stat(&detail[i].dists[1 + g].vs_sidecar, q))),
+                        &|i| cell(est(lookup(&detail[i].dists[1 + g].vs_sidecar, q))),
                     );
                 }
             }
             row(&format!("{scope} P99 (ms)"), &|i| {
-                cell(est(stat(&detail[i].dists[1 + g].stats, "p99")))
+                cell(est(lookup(&detail[i].dists[1 + g].stats, "p99")))
             });
         }
         row("proxy CPU simulated (vCPU)", &|i| {

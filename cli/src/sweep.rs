@@ -22,8 +22,8 @@ use rayon::prelude::*;
 
 use crate::Failure;
 use crate::output::Staged;
-use crate::run::{self, parse_modes};
 use crate::tables::{self, Cell, Row, RunInfo};
+use meshsim_models::study;
 
 /// Arguments of `meshsim sweep`.
 #[derive(Debug, clap::Args)]
@@ -97,7 +97,7 @@ fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
         s.replications = r;
     }
     if let Some(m) = &sw.modes {
-        s.modes = parse_modes(m)?;
+        s.modes = m.clone();
     }
     if let Some(n) = sw.nodes_required {
         s.nodes_required = n;
@@ -108,8 +108,14 @@ fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
 fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
     let s = scenario_of(sw, i)?;
     let point = sw.point(i);
-    let hidden = ProgressBar::hidden();
-    let rr = run::compute_with(&s, &hidden, false)?;
+    let rr = study::run(
+        &s.study(),
+        study::Options {
+            rank_namespaces: false,
+        },
+        &study::NoProgress,
+    )
+    .map_err(|e| Failure::Other(e.into()))?;
     let info = RunInfo {
         scenario: &s.name,
         seed: s.seed,
@@ -129,37 +135,25 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
         .collect();
     let mut cap_rows = Vec::new();
     if let Some(cap) = &sw.capacity {
-        let pools: Vec<usize> = cap
-            .pools
-            .iter()
-            .map(|n| {
-                s.cluster
-                    .pools
-                    .iter()
-                    .position(|p| &p.name == n)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> =
-                            s.cluster.pools.iter().map(|p| p.name.as_str()).collect();
-                        Failure::Input(format!(
-                            "error: [capacity] pools: no pool `{n}` in the scenario\n  = help: {}",
-                            meshsim_scenarios::diag::choice_help(n, &names)
-                        ))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        // Names were resolved against the base scenario; a parameter may not rename them.
+        let renamed = |what: &str, name: &str| {
+            Failure::Input(format!(
+                "error: point {i}: [capacity] {what} `{name}` is not where the base scenario has it: a sweep parameter must not rename what [capacity] names"
+            ))
+        };
+        let mut pools = Vec::new();
+        for (idx, name) in &cap.pools {
+            if s.cluster.pools.get(*idx).map(|p| &p.name) != Some(name) {
+                return Err(renamed("pool", name));
+            }
+            pools.push(*idx);
+        }
         let mut replicas = BTreeMap::new();
-        for (w, n) in &cap.replicas {
-            let idx = s
-                .cluster
-                .workloads
-                .iter()
-                .position(|x| &x.name == w)
-                .ok_or_else(|| {
-                    Failure::Input(format!(
-                        "error: [capacity] replicas: no workload `{w}` in the scenario"
-                    ))
-                })?;
-            replicas.insert(idx, *n);
+        for (idx, (name, n)) in &cap.replicas {
+            if s.cluster.workloads.get(*idx).map(|w| &w.name) != Some(name) {
+                return Err(renamed("workload", name));
+            }
+            replicas.insert(*idx, *n);
         }
         let slo = match (cap.chain_p99_ms, &s.latency) {
             (Some(ms), Some(spec)) => Some((spec, s.replications, ms)),

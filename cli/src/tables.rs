@@ -6,6 +6,7 @@ use anyhow::Result;
 use meshsim_models::headline::ModeResult;
 use meshsim_models::packing::Component;
 use meshsim_models::resources::{gib, vcpu};
+use meshsim_models::study::LatencyCells;
 use polars::prelude::{Column, DataFrame};
 
 /// Columns of `summary.csv` (with and without intervals) and of `capacity.csv`, plus `point`:
@@ -185,26 +186,6 @@ fn head(b: &mut Builder, info: &RunInfo<'_>, mode: &str) {
     b.s("scenario", info.scenario);
     b.s("mode", mode);
     b.i("seed", Some(info.seed as i64));
-}
-
-/// A value and its 95 % half-width (when there is one), or no value.
-pub type EstCell = Option<(f64, Option<f64>)>;
-
-/// Latency figures of one mode for `summary.csv` (all `None` when not simulated).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LatencyCells {
-    /// Added latency per hop against `none`, P50/P90/P99 (ms), with 95 % CI half-widths.
-    pub hop_p50_ms: EstCell,
-    /// P90.
-    pub hop_p90_ms: EstCell,
-    /// P99.
-    pub hop_p99_ms: EstCell,
-    /// End-to-end P99 of the longest call graph (ms).
-    pub chain_p99_ms: EstCell,
-    /// Proxy CPU from the request simulation, vCPU.
-    pub proxy_cpu_simulated_vcpu: EstCell,
-    /// Highest proxy utilisation.
-    pub max_proxy_utilisation: Option<f64>,
 }
 
 /// `summary.csv`: one row per mode.
@@ -405,7 +386,7 @@ pub fn pending(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> 
 pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Result<DataFrame> {
     let mut b = Builder::default();
     for r in results {
-        for c in Component::ALL {
+        for c in <Component as strum::IntoEnumIterator>::iter() {
             let Some(x) = r.components.get(&c) else {
                 continue;
             };

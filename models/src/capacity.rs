@@ -11,8 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use meshsim_core::rng::RngStreams;
-
 use crate::cluster::{Cluster, Replicas};
 use crate::latency::{self, LatencySpec};
 use crate::mesh::{MeshConfig, MeshMode};
@@ -67,7 +65,7 @@ fn chain_p99_ms(s: &Search<'_>, c: &Cluster, run: &packing::ModeRun) -> Option<f
     let deepest = latency::deepest_traffic(spec)?;
     let mut total = 0.0;
     for r in 0..reps {
-        let seed = RngStreams::new(s.seed).child_seed("replication", u64::from(r));
+        let seed = crate::study::replication_seed(s.seed, r);
         let run = latency::simulate(c, s.mesh, run, spec, seed).ok()?;
         total += run.end_to_end[deepest].quantile(0.99).as_millis_f64();
     }
@@ -136,22 +134,12 @@ fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
             });
             continue;
         }
-        let (mut lo, mut hi) = (0u32, full);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            c.pools[p].count = mid;
-            if feasible(&c).0 {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        let mut n = hi;
-        c.pools[p].count = n;
-        while n < full && !feasible(&c).0 {
-            n += 1;
+        // The whole search space was feasible (checked above).
+        let n = crate::fleet_search::smallest_count(0, full, true, |n| {
             c.pools[p].count = n;
-        }
+            feasible(&c).0
+        })
+        .unwrap_or(full);
         c.pools[p].count = n;
         ok_overall = feasible(&c).0;
         sizes.push(PoolSize {

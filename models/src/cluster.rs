@@ -5,7 +5,19 @@ use std::collections::BTreeMap;
 use crate::resources::{Resources, Usage};
 
 /// What a taint does to pods that do not tolerate it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 pub enum TaintEffect {
     /// New pods are not scheduled on the node.
     NoSchedule,
@@ -14,17 +26,7 @@ pub enum TaintEffect {
     /// New pods are not scheduled and running ones are evicted.
     NoExecute,
 }
-
-impl TaintEffect {
-    /// The Kubernetes spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaintEffect::NoSchedule => "NoSchedule",
-            TaintEffect::PreferNoSchedule => "PreferNoSchedule",
-            TaintEffect::NoExecute => "NoExecute",
-        }
-    }
-}
+crate::named_enum!(TaintEffect, "taint effect");
 
 /// A node taint.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,13 +40,24 @@ pub struct Taint {
 }
 
 /// How a toleration matches a taint's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 pub enum TolerationOperator {
     /// Key and value must be equal.
     Equal,
     /// Key must be equal (or the toleration's key empty: every key); value ignored.
     Exists,
 }
+crate::named_enum!(TolerationOperator, "toleration operator");
 
 /// A pod toleration, with Kubernetes semantics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -173,8 +173,6 @@ pub struct Study<'a> {
     pub seed: u64,
     /// Migration effort, if known.
     pub migration: Option<Migration>,
-    /// Compute nodes required at equal replicas (bisection; a few placements per pool).
-    pub right_size_fleet: bool,
 }
 
 fn inference_replicas(cluster: &Cluster, run: &ModeRun) -> u64 {
@@ -193,28 +191,10 @@ fn label_of_max(m: &BTreeMap<String, u64>) -> String {
         .map_or_else(|| "n/a".to_string(), |(k, _)| k.clone())
 }
 
-/// Evaluates every mode and compares them.
-pub fn compare(study: &Study<'_>, modes: &[MeshMode]) -> Vec<ModeResult> {
-    let runs: Vec<ModeRun> = modes
-        .iter()
-        .map(|&m| packing::evaluate(study.cluster, study.mesh, m, study.scheduler, study.seed))
-        .collect();
-    compare_runs(study, &runs)
-}
-
-/// Compares already evaluated modes.
+/// Compares evaluated modes (`nodes_required` of each pool is its full count until
+/// [`nodes_required`] and [`reprice`] are applied; [`crate::study::run`] does both).
 pub fn compare_runs(study: &Study<'_>, runs: &[ModeRun]) -> Vec<ModeResult> {
-    let reference = runs
-        .iter()
-        .find(|r| r.mode == MeshMode::Sidecar)
-        .map(placed_counts);
-    let mut results: Vec<ModeResult> = runs
-        .iter()
-        .map(|run| {
-            let targets = reference.clone().unwrap_or_else(|| placed_counts(run));
-            summarise(study, run, &targets)
-        })
-        .collect();
+    let mut results: Vec<ModeResult> = runs.iter().map(|run| summarise(study, run)).collect();
     let replicas_of = |m: MeshMode| {
         results
             .iter()
@@ -263,11 +243,12 @@ pub fn reprice(study: &Study<'_>, results: &mut [ModeResult]) {
     }
 }
 
-fn placed_counts(run: &ModeRun) -> Vec<u32> {
+/// Placed replicas per workload.
+pub fn placed_counts(run: &ModeRun) -> Vec<u32> {
     run.workloads.iter().map(|o| o.nodes.len() as u32).collect()
 }
 
-fn summarise(study: &Study<'_>, run: &ModeRun, targets: &[u32]) -> ModeResult {
+fn summarise(study: &Study<'_>, run: &ModeRun) -> ModeResult {
     let cluster = study.cluster;
     let mut pools: Vec<PoolResult> = cluster
         .pools
@@ -387,13 +368,6 @@ fn summarise(study: &Study<'_>, run: &ModeRun, targets: &[u32]) -> ModeResult {
         .copied()
         .unwrap_or_default();
 
-    // Nodes required at equal replicas.
-    if study.right_size_fleet {
-        let required = nodes_required(study, run.mode, targets, &placed_counts(run));
-        for (p, n) in pools.iter_mut().zip(required) {
-            p.nodes_required = n;
-        }
-    }
     let fleet_allocatable = pools.iter().fold(Resources::ZERO, |a, p| a + p.allocatable);
 
     ModeResult {
@@ -471,24 +445,12 @@ pub fn nodes_required(
     let mut required = Vec::with_capacity(c.pools.len());
     for i in 0..c.pools.len() {
         let full = c.pools[i].count;
-        let (mut lo, mut hi) = (0u32, full);
-        // Invariant: `hi` nodes suffice (the full pool does, by construction of `want`).
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            c.pools[i].count = mid;
-            if ok(&c) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        // Verify, and walk up if placement was not monotone at the boundary.
-        let mut n = hi;
-        c.pools[i].count = n;
-        while n < full && !ok(&c) {
-            n += 1;
+        // The full pool suffices, by construction of `want`.
+        let n = crate::fleet_search::smallest_count(0, full, true, |n| {
             c.pools[i].count = n;
-        }
+            ok(&c)
+        })
+        .unwrap_or(full);
         c.pools[i].count = n;
         required.push(n);
     }

@@ -8,12 +8,15 @@
 pub mod capacity;
 pub mod cluster;
 pub mod delay;
+pub mod fleet_search;
 pub mod headline;
 pub mod ids;
 pub mod latency;
 pub mod mesh;
 pub mod migration;
+pub mod names;
 pub mod packing;
 pub mod presets;
 pub mod resources;
 pub mod scheduler;
+pub mod study;

@@ -11,7 +11,21 @@ use crate::delay::DelaySpec;
 use crate::resources::{MIB, Resources, Usage};
 
 /// A mesh mode compared in a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum MeshMode {
     /// No mesh: the baseline for latency and for "replicas recovered against no mesh".
     None,
@@ -28,42 +42,27 @@ pub enum MeshMode {
     /// Cilium: the per-node agent's share of mesh duties.
     Cilium,
 }
-
-impl MeshMode {
-    /// Every mode, in report order.
-    pub const ALL: [MeshMode; 7] = [
-        MeshMode::None,
-        MeshMode::Sidecar,
-        MeshMode::Ambient,
-        MeshMode::AmbientWaypoint,
-        MeshMode::Mixed,
-        MeshMode::Linkerd,
-        MeshMode::Cilium,
-    ];
-
-    /// The name used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MeshMode::None => "none",
-            MeshMode::Sidecar => "sidecar",
-            MeshMode::Ambient => "ambient",
-            MeshMode::AmbientWaypoint => "ambient-waypoint",
-            MeshMode::Mixed => "mixed",
-            MeshMode::Linkerd => "linkerd",
-            MeshMode::Cilium => "cilium",
-        }
-    }
-
-    /// Parses a name from [`MeshMode::as_str`].
-    pub fn parse(s: &str) -> Option<MeshMode> {
-        MeshMode::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
+crate::named_enum!(MeshMode, "mesh mode");
 
 /// How one namespace is meshed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum NamespaceMode {
     /// Not in the mesh.
+    #[strum(serialize = "none")]
     Outside,
     /// Istio sidecars.
     Sidecar,
@@ -76,20 +75,9 @@ pub enum NamespaceMode {
     /// Cilium node agent.
     Cilium,
 }
+crate::named_enum!(NamespaceMode, "namespace mode");
 
 impl NamespaceMode {
-    /// The name used in files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NamespaceMode::Outside => "none",
-            NamespaceMode::Sidecar => "sidecar",
-            NamespaceMode::Ambient => "ambient",
-            NamespaceMode::AmbientWaypoint => "ambient-waypoint",
-            NamespaceMode::Linkerd => "linkerd",
-            NamespaceMode::Cilium => "cilium",
-        }
-    }
-
     /// Whether pods of the namespace carry a per-pod proxy.
     pub fn has_sidecar(self) -> bool {
         matches!(self, NamespaceMode::Sidecar | NamespaceMode::Linkerd)
@@ -105,7 +93,18 @@ impl NamespaceMode {
 }
 
 /// How much of the mesh a sidecar is told about.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum SidecarScope {
     /// Every service in the cluster (Istio's default).
     #[default]
@@ -114,6 +113,7 @@ pub enum SidecarScope {
     /// `egress: ["./*"]`), plus the control plane.
     Namespace,
 }
+crate::named_enum!(SidecarScope, "sidecar scope");
 
 /// How proxy requests are set.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -499,6 +499,20 @@ mod tests {
         assert_eq!(
             MeshMode::parse("ambient-waypoint"),
             Some(MeshMode::AmbientWaypoint)
+        );
+        assert_eq!(NamespaceMode::Outside.as_str(), "none");
+        assert_eq!(NamespaceMode::parse("none"), Some(NamespaceMode::Outside));
+        assert_eq!(
+            MeshMode::names(),
+            [
+                "none",
+                "sidecar",
+                "ambient",
+                "ambient-waypoint",
+                "mixed",
+                "linkerd",
+                "cilium"
+            ]
         );
     }
 }

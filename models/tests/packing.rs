@@ -3,12 +3,13 @@
 use meshsim_models::cluster::{
     Cluster, NodePool, Replicas, Taint, TaintEffect, Toleration, TolerationOperator, Workload,
 };
-use meshsim_models::headline::{self, Migration, Study};
+use meshsim_models::headline::{Migration, ModeResult};
 use meshsim_models::mesh::{MeshConfig, MeshMode, RequestPolicy};
 use meshsim_models::packing::{self, Component};
 use meshsim_models::presets;
 use meshsim_models::resources::{GIB, MIB, Resources};
 use meshsim_models::scheduler::{SchedulerConfig, Strategy, TieBreak};
+use meshsim_models::study::{self, NoProgress, Options, StudySpec};
 
 /// `31.9Gi` as Kubernetes rounds it: up to whole bytes (31.9 × 2^30 = 34,252,364,185.6).
 const GI_31_9: u64 = 34_252_364_186;
@@ -69,6 +70,26 @@ fn sched() -> SchedulerConfig {
     }
 }
 
+/// Every mode's headline with nodes at equal replicas, through the study pipeline.
+fn compare(cluster: &Cluster, migration: Option<Migration>, modes: &[MeshMode]) -> Vec<ModeResult> {
+    let mesh = mesh();
+    let spec = StudySpec {
+        cluster,
+        mesh: &mesh,
+        scheduler: sched(),
+        seed: 1,
+        modes,
+        replications: 1,
+        nodes_required: true,
+        migration,
+        latency: None,
+    };
+    let opts = Options {
+        rank_namespaces: false,
+    };
+    study::run(&spec, opts, &NoProgress).unwrap().results
+}
+
 fn replicas(cluster: &Cluster, mode: MeshMode) -> usize {
     packing::evaluate(cluster, &mesh(), mode, sched(), 1).workloads[0]
         .nodes
@@ -115,16 +136,9 @@ fn whole_gpus_bind_and_the_mesh_changes_nothing() {
         })],
         daemonsets: vec![],
     };
-    let study = Study {
-        cluster: &cluster,
-        mesh: &mesh(),
-        scheduler: sched(),
-        seed: 1,
-        migration: None,
-        right_size_fleet: true,
-    };
+    let migration = None;
     let modes = [MeshMode::None, MeshMode::Sidecar, MeshMode::Ambient];
-    let r = headline::compare(&study, &modes);
+    let r = compare(&cluster, migration, &modes);
     for m in &r {
         assert_eq!(m.inference_replicas, 32, "{:?}", m.mode);
         assert_eq!(m.binding_resource, "gpu", "{:?}", m.mode);
@@ -156,19 +170,13 @@ fn shared_gpus_bind_on_memory_and_ambient_recovers_replicas() {
         })],
         daemonsets: vec![],
     };
-    let study = Study {
-        cluster: &cluster,
-        mesh: &mesh(),
-        scheduler: sched(),
-        seed: 1,
-        migration: Some(Migration {
-            sprints: 2.0,
-            cost_per_sprint_usd: 50_000.0,
-        }),
-        right_size_fleet: true,
-    };
-    let r = headline::compare(
-        &study,
+    let migration = Some(Migration {
+        sprints: 2.0,
+        cost_per_sprint_usd: 50_000.0,
+    });
+    let r = compare(
+        &cluster,
+        migration,
         &[MeshMode::None, MeshMode::Sidecar, MeshMode::Ambient],
     );
     let (none, side, amb) = (&r[0], &r[1], &r[2]);
@@ -206,18 +214,11 @@ fn recovered_capacity_becomes_removable_nodes_at_scale() {
         })],
         daemonsets: vec![],
     };
-    let study = Study {
-        cluster: &cluster,
-        mesh: &mesh(),
-        scheduler: sched(),
-        seed: 1,
-        migration: Some(Migration {
-            sprints: 4.0,
-            cost_per_sprint_usd: 60_000.0,
-        }),
-        right_size_fleet: true,
-    };
-    let r = headline::compare(&study, &[MeshMode::Sidecar, MeshMode::Ambient]);
+    let migration = Some(Migration {
+        sprints: 4.0,
+        cost_per_sprint_usd: 60_000.0,
+    });
+    let r = compare(&cluster, migration, &[MeshMode::Sidecar, MeshMode::Ambient]);
     let (side, amb) = (&r[0], &r[1]);
     assert_eq!(side.inference_replicas, 240);
     assert_eq!(amb.inference_replicas, 256);

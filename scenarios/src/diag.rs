@@ -101,6 +101,16 @@ impl Source<'_> {
 
     /// A diagnostic at `span` (byte range), with the key path found from the document.
     pub fn at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Diagnostic {
+        self.at_with(span, message, &KeyIndex::build(self.text))
+    }
+
+    /// As [`Source::at`], with the document already indexed.
+    pub fn at_with(
+        &self,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+        keys: &KeyIndex,
+    ) -> Diagnostic {
         let mut d = Diagnostic {
             file: self.name.to_string(),
             line: 0,
@@ -114,7 +124,7 @@ impl Source<'_> {
             let (line, column) = self.line_col(span.start);
             d.line = line;
             d.column = column;
-            d.key = key_path(self.text, span.start).unwrap_or_default();
+            d.key = keys.path_at(span.start).unwrap_or_default();
             let line_text = self.text.lines().nth(line - 1).unwrap_or("").to_string();
             let end = span.end.min(self.text.len()).max(span.start);
             let len = self.text[span.start..end]
@@ -132,14 +142,62 @@ impl Source<'_> {
     }
 }
 
+/// A document parsed once for key-path lookups: a file with thousands of errors is not parsed
+/// again for each.
+#[derive(Debug)]
+pub struct KeyIndex {
+    /// `(start, end, path)` of every key and value, in document order.
+    spans: Vec<(usize, usize, String)>,
+}
+
+impl KeyIndex {
+    /// Indexes `text` (an unparsable document gives an empty index: no key paths).
+    pub fn build(text: &str) -> KeyIndex {
+        let mut spans = Vec::new();
+        if let Ok(doc) = DeTable::parse(text) {
+            let mut path = Vec::new();
+            collect(doc.get_ref(), &mut path, &mut spans);
+        }
+        KeyIndex { spans }
+    }
+
+    /// The key path of the innermost key or value containing byte `offset`.
+    pub fn path_at(&self, offset: usize) -> Option<String> {
+        // Spans nest; the innermost containing one is the last in document order that does.
+        self.spans
+            .iter()
+            .filter(|(s, e, _)| *s <= offset && offset < *e)
+            .max_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)))
+            .map(|(_, _, p)| p.clone())
+    }
+}
+
 /// The key path of the innermost key or value containing byte `offset`.
 pub fn key_path(text: &str, offset: usize) -> Option<String> {
-    let doc = DeTable::parse(text).ok()?;
-    let mut path = Vec::new();
-    if search(doc.get_ref(), offset, &mut path) {
-        Some(render(&path))
-    } else {
-        None
+    KeyIndex::build(text).path_at(offset)
+}
+
+fn collect(table: &DeTable<'_>, path: &mut Vec<Seg>, out: &mut Vec<(usize, usize, String)>) {
+    for (k, v) in table {
+        path.push(Seg::Key(k.get_ref().to_string()));
+        let here = render(path);
+        out.push((k.span().start, k.span().end, here.clone()));
+        out.push((v.span().start, v.span().end, here));
+        match v.get_ref() {
+            DeValue::Table(t) => collect(t, path, out),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    out.push((item.span().start, item.span().end, render(path)));
+                    if let DeValue::Table(t) = item.get_ref() {
+                        collect(t, path, out);
+                    }
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+        path.pop();
     }
 }
 
@@ -166,67 +224,37 @@ fn render(path: &[Seg]) -> String {
     s
 }
 
-fn search(table: &DeTable<'_>, offset: usize, path: &mut Vec<Seg>) -> bool {
-    for (k, v) in table {
-        path.push(Seg::Key(k.get_ref().to_string()));
-        if k.span().contains(&offset) {
-            return true;
-        }
-        match v.get_ref() {
-            DeValue::Table(t) if search(t, offset, path) => return true,
-            DeValue::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(Seg::Index(i));
-                    if let DeValue::Table(t) = item.get_ref()
-                        && search(t, offset, path)
-                    {
-                        return true;
-                    }
-                    if item.span().contains(&offset) {
-                        return true;
-                    }
-                    path.pop();
-                }
-            }
-            _ => {}
-        }
-        if v.span().contains(&offset) {
-            return true;
-        }
-        path.pop();
-    }
-    false
-}
-
-/// Levenshtein distance between two short strings.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+/// Longest name compared for a "did you mean" suggestion: edit distance is quadratic, and a
+/// 300 kB misspelling suggests nothing useful.
+const MAX_SUGGEST_CHARS: usize = 100;
 
 /// The allowed name closest to `got`, if it is close enough to be a likely typo.
 pub fn closest<'a>(got: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    if got.chars().count() > MAX_SUGGEST_CHARS {
+        return None;
+    }
     let lower = got.to_lowercase();
     allowed
         .iter()
-        .map(|a| (edit_distance(&lower, &a.to_lowercase()), *a))
+        .filter(|a| a.chars().count() <= MAX_SUGGEST_CHARS)
+        .map(|a| (strsim::levenshtein(&lower, &a.to_lowercase()), *a))
         .filter(|(d, a)| *d <= (a.len() / 3).max(2))
         .min()
         .map(|(_, a)| a)
 }
 
-/// Help text for a choice among `allowed`: the closest match first, then the full list.
+/// Help text for a choice among `allowed`: the closest match first, then the list (the first
+/// 30 names and a count of the rest, for long lists).
 pub fn choice_help(got: &str, allowed: &[&str]) -> String {
-    let list = allowed.join(", ");
+    let mut list = allowed
+        .iter()
+        .take(30)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if allowed.len() > 30 {
+        list.push_str(&format!(", … ({} in all)", allowed.len()));
+    }
     match closest(got, allowed) {
         Some(c) => format!("did you mean `{c}`? allowed: {list}"),
         None => format!("allowed: {list}"),
@@ -256,6 +284,15 @@ pub fn from_toml_error(src: &Source<'_>, e: &toml::de::Error) -> Diagnostic {
                 choice_help(got, &allowed)
             });
         }
+    } else if let Some((head, expected)) = msg.split_once("; expected one of ")
+        && head.starts_with("unknown ")
+    {
+        // A named enum (see `meshsim_models::names`): "unknown mesh mode `x`; expected one of …".
+        let allowed_owned = backticked(expected);
+        let allowed: Vec<&str> = allowed_owned.iter().map(String::as_str).collect();
+        let got = backticked(head).into_iter().next().unwrap_or_default();
+        d.message = head.to_string();
+        d.help = Some(choice_help(&got, &allowed));
     } else if let Some(rest) = msg.strip_prefix("unknown variant ") {
         let words = backticked(rest);
         if let Some((got, expected)) = words.split_first() {
@@ -314,7 +351,8 @@ mod tests {
             Some("memory")
         );
         assert_eq!(closest("zzzzzz", &["name", "count"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        let long = "x".repeat(300_000);
+        assert_eq!(closest(&long, &["name", "count"]), None);
     }
 
     #[test]

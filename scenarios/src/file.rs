@@ -4,13 +4,87 @@
 //! written out (the resolved scenario in `run.json`).
 //!
 //! The reference for every key is `scenarios/SCHEMA.md`.
+//!
+//! Choices are enums with one string table each (derived by `strum`; see
+//! `meshsim_models::names`), so an unknown name is refused while parsing, located, with the
+//! closest name suggested. Keys that only some variants take (an arrival's `rate` or `path`, a
+//! distribution's `p99` or `min`) stay optional fields of one struct rather than a
+//! `#[serde(tag = "…")]` enum: serde buffers an internally tagged enum's content before choosing
+//! the variant, and `toml::Spanned` cannot be read back from that buffer, so every span inside
+//! would be lost. `crate::resolve` keeps one validator per variant instead.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use meshsim_models::cluster::{TaintEffect, TolerationOperator};
+use meshsim_models::latency::{CallMode, LoadBalancing};
+use meshsim_models::mesh::{MeshMode, NamespaceMode, SidecarScope};
+use meshsim_models::scheduler::{Strategy, TieBreak};
+
 use crate::units::{Cpu, Duration, Memory};
+
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            strum::EnumString,
+            strum::IntoStaticStr,
+            strum::VariantNames,
+        )]
+        #[strum(serialize_all = "kebab-case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+        meshsim_models::named_enum!($name, $what);
+    };
+}
+
+choice!(
+    /// `mesh.requests`: how proxy requests are set.
+    RequestPolicyKind, "request policy", {
+        /// The charts' defaults.
+        ChartDefaults,
+        /// Modelled usage × headroom.
+        RightSized,
+    }
+);
+
+choice!(
+    /// A distribution's family (`dist = "…"`).
+    DistKind, "distribution", {
+        /// Log-normal from mean and P99, or mean and CV (the default).
+        Lognormal,
+        /// Exponential from its mean.
+        Exponential,
+        /// Always the mean.
+        Constant,
+        /// Gamma from mean and CV.
+        Gamma,
+        /// Uniform between min and max.
+        Uniform,
+    }
+);
+
+choice!(
+    /// `arrival = "…"` of a traffic source.
+    ArrivalKind, "arrival process", {
+        /// Poisson at `rate`.
+        Poisson,
+        /// Piecewise-constant `schedule` repeating every `period`.
+        Schedule,
+        /// Two-state MMPP with `rates` and `mean_durations`.
+        Mmpp,
+        /// A replayed CSV trace at `path`.
+        Trace,
+    }
+);
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -58,7 +132,7 @@ pub struct ScenarioMeta {
     pub seed: Option<Spanned<i64>>,
     /// Modes to compare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modes: Option<Spanned<Vec<Spanned<String>>>>,
+    pub modes: Option<Spanned<Vec<Spanned<MeshMode>>>>,
     /// Replications (latency confidence intervals; scheduler tie-break seeds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replications: Option<Spanned<i64>>,
@@ -73,13 +147,13 @@ pub struct ScenarioMeta {
 pub struct SchedulerSection {
     /// `kube-default`, `least-allocated`, `most-allocated`, `balanced-allocation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Spanned<String>>,
+    pub strategy: Option<Strategy>,
     /// Weight of `nvidia.com/gpu` in scoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_weight: Option<Spanned<i64>>,
     /// `random` or `first`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tie_break: Option<Spanned<String>>,
+    pub tie_break: Option<TieBreak>,
 }
 
 /// CPU and memory.
@@ -103,13 +177,13 @@ pub struct MeshSection {
     pub preset: Option<Spanned<String>>,
     /// `chart-defaults` or `right-sized`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requests: Option<Spanned<String>>,
+    pub requests: Option<RequestPolicyKind>,
     /// Headroom for right-sized requests (≥ 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headroom: Option<Spanned<f64>>,
     /// `mesh` or `namespace`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sidecar_scope: Option<Spanned<String>>,
+    pub sidecar_scope: Option<SidecarScope>,
     /// Namespaces never meshed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_namespaces: Option<Vec<Spanned<String>>>,
@@ -121,10 +195,10 @@ pub struct MeshSection {
     pub cni_in_sidecar_mode: Option<bool>,
     /// Per-namespace modes for `mixed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespaces: Option<BTreeMap<String, Spanned<String>>>,
+    pub namespaces: Option<BTreeMap<String, Spanned<NamespaceMode>>>,
     /// Mode of namespaces not listed, in `mixed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mixed_default: Option<Spanned<String>>,
+    pub mixed_default: Option<NamespaceMode>,
     /// Sidecar figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<SidecarSection>,
@@ -154,7 +228,7 @@ pub struct MeshSection {
 pub struct DistSection {
     /// `lognormal` (default), `exponential`, `constant`, `gamma`, `uniform`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dist: Option<Spanned<String>>,
+    pub dist: Option<DistKind>,
     /// Mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<Duration>,
@@ -329,7 +403,7 @@ pub struct TaintSection {
     #[serde(default)]
     pub value: String,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
-    pub effect: Spanned<String>,
+    pub effect: TaintEffect,
 }
 
 /// A toleration in the file.
@@ -341,13 +415,13 @@ pub struct TolerationSection {
     pub key: Option<String>,
     /// `Equal` (default) or `Exists`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<Spanned<String>>,
+    pub operator: Option<Spanned<TolerationOperator>>,
     /// Value for `Equal`.
     #[serde(default)]
     pub value: String,
     /// Effect to match (omit for all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect: Option<Spanned<String>>,
+    pub effect: Option<TaintEffect>,
 }
 
 /// `[[pools]]`.
@@ -508,7 +582,7 @@ pub struct WorkloadSection {
     pub calls: Option<Vec<Spanned<CallSection>>>,
     /// `sequential` (default) or `parallel`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_mode: Option<Spanned<String>>,
+    pub call_mode: Option<CallMode>,
 }
 
 /// `[[daemonsets]]`.
@@ -559,7 +633,7 @@ pub struct LatencySection {
     pub warmup: Option<Duration>,
     /// `round-robin`, `least-request` or `random`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub load_balancing: Option<Spanned<String>>,
+    pub load_balancing: Option<LoadBalancing>,
     /// Network latency within a node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_node: Option<Spanned<DistSection>>,
@@ -587,7 +661,7 @@ pub struct TrafficSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Spanned<String>>,
     /// `poisson`, `schedule`, `mmpp` or `trace`.
-    pub arrival: Spanned<String>,
+    pub arrival: ArrivalKind,
     /// Rate, per second (poisson).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<Spanned<f64>>,

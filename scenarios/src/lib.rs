@@ -5,13 +5,14 @@
 //! located errors with file, line, column and key), and the validated [`Scenario`] the models
 //! run. The shipped scenario library lives next to this crate's sources, in `scenarios/*.toml`.
 
+mod ctx;
 pub mod diag;
 pub mod file;
-pub mod latency;
 pub mod limits;
 pub mod render;
 mod resolve;
 pub mod sweep;
+pub mod trace;
 pub mod units;
 
 use std::path::Path;
@@ -53,7 +54,24 @@ pub struct Scenario {
     /// Request-level simulation, when the scenario has traffic.
     pub latency: Option<LatencySpec>,
     /// Per traffic source, where a replayed trace came from.
-    pub traces: Vec<Option<latency::TraceSource>>,
+    pub traces: Vec<Option<trace::TraceSource>>,
+}
+
+impl Scenario {
+    /// The study this scenario asks for (see [`meshsim_models::study::run`]).
+    pub fn study(&self) -> meshsim_models::study::StudySpec<'_> {
+        meshsim_models::study::StudySpec {
+            cluster: &self.cluster,
+            mesh: &self.mesh,
+            scheduler: self.scheduler,
+            seed: self.seed,
+            modes: &self.modes,
+            replications: self.replications,
+            nodes_required: self.nodes_required,
+            migration: self.migration,
+            latency: self.latency.as_ref(),
+        }
+    }
 }
 
 /// Reads, parses and validates the scenario at `path`.
@@ -63,45 +81,27 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
     parse_in(&name, &text, path.parent())
 }
 
-/// Reads a user's file whole, refusing oversized and non-UTF-8 files with a located error.
+/// Reads a user's file whole: a regular file only, never past `limits::MAX_FILE_BYTES` (whatever
+/// length the file reports), UTF-8 text; otherwise a located error.
 pub fn read_bounded(path: &Path) -> Result<String, Diagnostics> {
     let name = path.display().to_string();
-    let whole = |message: String, help: Option<String>| {
+    let whole = |message: String| {
         Diagnostics(vec![Diagnostic {
             file: name.clone(),
             line: 0,
             column: 0,
             key: String::new(),
             message,
-            help,
+            help: None,
             snippet: None,
         }])
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| whole(format!("cannot read the file: {e}"), None))?;
-    if meta.is_dir() {
-        return Err(whole("is a directory, not a file".into(), None));
-    }
-    if meta.len() > limits::MAX_FILE_BYTES {
-        return Err(whole(
-            format!(
-                "the file is {} bytes; meshsim reads files up to {} bytes",
-                meta.len(),
-                limits::MAX_FILE_BYTES
-            ),
-            None,
-        ));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| whole(format!("cannot read the file: {e}"), None))?;
+    let bytes = trace::read_capped(path, limits::MAX_FILE_BYTES).map_err(whole)?;
     String::from_utf8(bytes).map_err(|e| {
-        whole(
-            format!(
-                "the file is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            None,
-        )
+        whole(format!(
+            "the file is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 
@@ -123,13 +123,10 @@ pub fn parse_in(name: &str, text: &str, base_dir: Option<&Path>) -> Result<Scena
         Ok(f) => f,
         Err(e) => return Err(Diagnostics(vec![diag::from_toml_error(&src, &e)])),
     };
-    let mut ctx = resolve::Ctx {
-        src: &src,
-        errors: Vec::new(),
-    };
+    let mut ctx = ctx::Ctx::new(&src);
     let scenario = resolve::resolve(&mut ctx, &file, base_dir);
     match scenario {
-        Some(s) if ctx.errors.is_empty() => Ok(s),
-        _ => Err(Diagnostics(ctx.errors)),
+        Some(s) if !ctx.failed() => Ok(s),
+        _ => Err(Diagnostics(ctx.into_errors())),
     }
 }

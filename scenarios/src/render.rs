@@ -5,19 +5,18 @@
 use std::collections::BTreeMap;
 
 use meshsim_core::time::SimDuration;
-use meshsim_models::cluster::{Replicas, TaintEffect, Toleration, TolerationOperator};
+use meshsim_models::cluster::{Replicas, Toleration};
+use meshsim_models::delay::DelaySpec;
 use meshsim_models::mesh::{
-    ControlPlaneCosts, FixedCosts, NamespaceMode, NodeProxyCosts, RequestPolicy, SidecarCosts,
-    SidecarScope, WaypointCosts,
+    ControlPlaneCosts, FixedCosts, NodeProxyCosts, RequestPolicy, SidecarCosts, WaypointCosts,
 };
 use meshsim_models::resources::{Resources, Usage};
 use toml::Spanned;
 
 use crate::Scenario;
 use crate::file::*;
-use crate::latency::render_delay;
 use crate::units::{Cpu, Duration, Memory};
-use meshsim_models::latency::{Arrival, CallMode};
+use meshsim_models::latency::Arrival;
 
 fn sp<T>(v: T) -> Spanned<T> {
     Spanned::new(0..0, v)
@@ -45,22 +44,59 @@ fn cpu(v: f64) -> Option<Cpu> {
     Some(Cpu(v.ceil() as u64))
 }
 
-fn effect(e: TaintEffect) -> String {
-    e.as_str().to_string()
-}
-
 fn tolerations(ts: &[Toleration]) -> Vec<TolerationSection> {
     ts.iter()
         .map(|t| TolerationSection {
             key: t.key.clone(),
-            operator: Some(sp(match t.operator {
-                TolerationOperator::Equal => "Equal".to_string(),
-                TolerationOperator::Exists => "Exists".to_string(),
-            })),
+            operator: Some(sp(t.operator)),
             value: t.value.clone(),
-            effect: t.effect.map(|e| sp(effect(e))),
+            effect: t.effect,
         })
         .collect()
+}
+
+/// The file form of a distribution.
+pub fn render_delay(d: &DelaySpec) -> DistSection {
+    let mut s = DistSection {
+        dist: None,
+        mean: None,
+        p99: None,
+        cv: None,
+        min: None,
+        max: None,
+    };
+    let sp = Some;
+    match *d {
+        DelaySpec::LogNormal { mean, p99 } => {
+            s.dist = sp(DistKind::Lognormal);
+            s.mean = Some(Duration(mean));
+            s.p99 = Some(Duration(p99));
+        }
+        DelaySpec::LogNormalCv { mean, cv } => {
+            s.dist = sp(DistKind::Lognormal);
+            s.mean = Some(Duration(mean));
+            s.cv = Some(cv);
+        }
+        DelaySpec::Gamma { mean, cv } => {
+            s.dist = sp(DistKind::Gamma);
+            s.mean = Some(Duration(mean));
+            s.cv = Some(cv);
+        }
+        DelaySpec::Exponential { mean } => {
+            s.dist = sp(DistKind::Exponential);
+            s.mean = Some(Duration(mean));
+        }
+        DelaySpec::Constant { value } => {
+            s.dist = sp(DistKind::Constant);
+            s.mean = Some(Duration(value));
+        }
+        DelaySpec::Uniform { min, max } => {
+            s.dist = sp(DistKind::Uniform);
+            s.min = Some(Duration(min));
+            s.max = Some(Duration(max));
+        }
+    }
+    s
 }
 
 fn sidecar(c: &SidecarCosts) -> SidecarSection {
@@ -132,10 +168,6 @@ fn control_plane(c: &ControlPlaneCosts) -> ControlPlaneSection {
     }
 }
 
-fn ns_mode(m: NamespaceMode) -> String {
-    m.as_str().to_string()
-}
-
 fn requests(r: Resources) -> Spanned<RequestSection> {
     sp(RequestSection {
         cpu: Some(Cpu(r.cpu_milli)),
@@ -150,48 +182,40 @@ pub fn render(s: &Scenario) -> ScenarioFile {
     let m = &s.mesh;
     let c = &m.costs;
     let (policy, headroom) = match m.request_policy {
-        RequestPolicy::ChartDefaults => ("chart-defaults", None),
-        RequestPolicy::RightSized { headroom } => ("right-sized", Some(sp(headroom))),
+        RequestPolicy::ChartDefaults => (RequestPolicyKind::ChartDefaults, None),
+        RequestPolicy::RightSized { headroom } => {
+            (RequestPolicyKind::RightSized, Some(sp(headroom)))
+        }
     };
     ScenarioFile {
         scenario: ScenarioMeta {
             name: sp(s.name.clone()),
             description: Some(s.description.clone()),
             seed: Some(sp(s.seed as i64)),
-            modes: Some(sp(s
-                .modes
-                .iter()
-                .map(|m| sp(m.as_str().to_string()))
-                .collect())),
+            modes: Some(sp(s.modes.iter().map(|m| sp(*m)).collect())),
             replications: Some(sp(i64::from(s.replications))),
             nodes_required: Some(s.nodes_required),
         },
         scheduler: SchedulerSection {
-            strategy: Some(sp(s.scheduler.strategy.as_str().to_string())),
+            strategy: Some(s.scheduler.strategy),
             gpu_weight: Some(sp(i64::from(s.scheduler.gpu_weight))),
-            tie_break: Some(sp(match s.scheduler.tie_break {
-                meshsim_models::scheduler::TieBreak::Random => "random".to_string(),
-                meshsim_models::scheduler::TieBreak::First => "first".to_string(),
-            })),
+            tie_break: Some(s.scheduler.tie_break),
         },
         mesh: MeshSection {
             preset: Some(sp(c.preset.clone())),
-            requests: Some(sp(policy.to_string())),
+            requests: Some(policy),
             headroom,
-            sidecar_scope: Some(sp(match m.sidecar_scope {
-                SidecarScope::Mesh => "mesh".to_string(),
-                SidecarScope::Namespace => "namespace".to_string(),
-            })),
+            sidecar_scope: Some(m.sidecar_scope),
             exclude_namespaces: Some(m.exclude_namespaces.iter().cloned().map(sp).collect()),
             waypoint_namespaces: Some(m.waypoint_namespaces.iter().cloned().map(sp).collect()),
             cni_in_sidecar_mode: Some(m.cni_in_sidecar_mode),
             namespaces: Some(
                 m.namespace_modes
                     .iter()
-                    .map(|(k, v)| (k.clone(), sp(ns_mode(*v))))
+                    .map(|(k, v)| (k.clone(), sp(*v)))
                     .collect::<BTreeMap<_, _>>(),
             ),
-            mixed_default: Some(sp(ns_mode(m.mixed_default))),
+            mixed_default: Some(m.mixed_default),
             sidecar: Some(sidecar(&c.sidecar)),
             ztunnel: Some(node_proxy(&c.ztunnel)),
             waypoint: Some(waypoint(&c.waypoint)),
@@ -225,7 +249,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                                 sp(TaintSection {
                                     key: t.key.clone(),
                                     value: t.value.clone(),
-                                    effect: sp(effect(t.effect)),
+                                    effect: t.effect,
                                 })
                             })
                             .collect(),
@@ -284,12 +308,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                             })
                             .collect()
                     }),
-                    call_mode: s.latency.as_ref().map(|l| {
-                        sp(match l.services[wi].mode {
-                            CallMode::Sequential => "sequential".to_string(),
-                            CallMode::Parallel => "parallel".to_string(),
-                        })
-                    }),
+                    call_mode: s.latency.as_ref().map(|l| l.services[wi].mode),
                 })
             })
             .collect(),
@@ -317,11 +336,11 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             sp(LatencySection {
                 duration: Some(Duration(l.duration)),
                 warmup: Some(Duration(l.warmup)),
-                load_balancing: Some(sp(l.load_balancing.as_str().to_string())),
+                load_balancing: Some(l.load_balancing),
                 same_node: Some(sp(render_delay(&l.network.same_node))),
                 same_zone: Some(sp(render_delay(&l.network.same_zone))),
                 cross_zone: Some(sp(render_delay(&l.network.cross_zone))),
-                cross_cluster: Some(sp(render_delay(&l.network.cross_cluster))),
+                cross_cluster: None,
                 utilisation_warning: Some(sp(l.utilisation_warning)),
             })
         }),
@@ -348,12 +367,12 @@ pub fn render(s: &Scenario) -> ScenarioFile {
 fn render_traffic(
     s: &Scenario,
     t: &meshsim_models::latency::TrafficSpec,
-    trace: Option<&crate::latency::TraceSource>,
+    trace: Option<&crate::trace::TraceSource>,
 ) -> TrafficSection {
     let mut out = TrafficSection {
         service: sp(s.cluster.workloads[t.target].name.clone()),
         from: t.from.map(|f| sp(s.cluster.workloads[f].name.clone())),
-        arrival: sp(String::new()),
+        arrival: ArrivalKind::Poisson,
         rate: None,
         schedule: None,
         period: None,
@@ -366,11 +385,11 @@ fn render_traffic(
     };
     match &t.arrival {
         Arrival::Poisson { rate } => {
-            out.arrival = sp("poisson".into());
+            out.arrival = ArrivalKind::Poisson;
             out.rate = Some(sp(*rate));
         }
         Arrival::Schedule { steps, period } => {
-            out.arrival = sp("schedule".into());
+            out.arrival = ArrivalKind::Schedule;
             out.schedule = Some(
                 steps
                     .iter()
@@ -388,12 +407,12 @@ fn render_traffic(
             rates,
             mean_durations,
         } => {
-            out.arrival = sp("mmpp".into());
+            out.arrival = ArrivalKind::Mmpp;
             out.rates = Some(sp(rates.to_vec()));
             out.mean_durations = Some(sp(mean_durations.iter().map(|d| Duration(*d)).collect()));
         }
         Arrival::Trace { scale, .. } => {
-            out.arrival = sp("trace".into());
+            out.arrival = ArrivalKind::Trace;
             out.scale = Some(sp(*scale));
             if let Some(tr) = trace {
                 out.path = Some(sp(tr.path.display().to_string()));

@@ -2,23 +2,25 @@
 //! 50–200 MB sidecars carry a 10–100 GB memory tax, and ambient cuts mesh memory by roughly 70 %
 //! for a typical mix. The figures asserted here are the ones scenarios/README.md states.
 
-use meshsim_models::headline::{self, Study};
 use meshsim_models::mesh::MeshMode;
 use meshsim_models::resources::GIB;
+use meshsim_models::study::{self, NoProgress, Options};
 use meshsim_tests::shipped;
 
 #[test]
 fn sidecar_tax_of_500_pods() {
     let s = shipped("sidecar-tax-500-pods");
-    let study = Study {
-        cluster: &s.cluster,
-        mesh: &s.mesh,
-        scheduler: s.scheduler,
-        seed: s.seed,
-        migration: None,
-        right_size_fleet: false,
+    let modes = [MeshMode::Sidecar, MeshMode::AmbientWaypoint];
+    let spec = study::StudySpec {
+        modes: &modes,
+        nodes_required: false,
+        latency: None,
+        ..s.study()
     };
-    let r = headline::compare(&study, &[MeshMode::Sidecar, MeshMode::AmbientWaypoint]);
+    let opts = Options {
+        rank_namespaces: false,
+    };
+    let r = study::run(&spec, opts, &NoProgress).unwrap().results;
     let (side, amb) = (&r[0], &r[1]);
     assert_eq!(side.proxies, 500);
     // Each sidecar: 56 MiB + 51 clusters × 64 KiB + 501 endpoints × 2 KiB ≈ 60.2 MiB (63 MB):

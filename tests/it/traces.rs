@@ -3,7 +3,7 @@
 
 use meshsim_models::latency::Arrival;
 use meshsim_models::mesh::MeshMode;
-use meshsim_scenarios::latency::load_trace;
+use meshsim_scenarios::trace::load_trace;
 use meshsim_tests::{data_file, shipped, simulate};
 
 #[test]

@@ -49,12 +49,25 @@ use meshsim_core::time::SimDuration;
 
 pub use arrivals::Arrival;
 pub use model::{LatencyRun, ProxyKind, StationReport};
-pub use summary::{DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, summarise};
+pub use summary::{
+    DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, lookup, summarise,
+};
 
 use crate::delay::DelaySpec;
 
 /// How a caller picks a replica of the service it calls.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum LoadBalancing {
     /// In turn.
     #[default]
@@ -65,19 +78,21 @@ pub enum LoadBalancing {
     Random,
 }
 
-impl LoadBalancing {
-    /// Name in files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoadBalancing::RoundRobin => "round-robin",
-            LoadBalancing::LeastRequest => "least-request",
-            LoadBalancing::Random => "random",
-        }
-    }
-}
+crate::named_enum!(LoadBalancing, "load balancing");
 
 /// Sequential or parallel downstream calls.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum CallMode {
     /// One after another.
     #[default]
@@ -85,6 +100,7 @@ pub enum CallMode {
     /// All at once; answer when all have answered.
     Parallel,
 }
+crate::named_enum!(CallMode, "call mode");
 
 /// A downstream call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,21 @@ use super::{LatencyError, LatencySpec, LoadBalancing};
 use crate::mesh::NamespaceMode;
 
 /// A kind of proxy station.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ProxyKind {
     /// Istio sidecar.
     Sidecar,
@@ -28,17 +42,7 @@ pub enum ProxyKind {
     Waypoint,
 }
 
-impl ProxyKind {
-    /// Name in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProxyKind::Sidecar => "sidecar",
-            ProxyKind::LinkerdProxy => "linkerd-proxy",
-            ProxyKind::Ztunnel => "ztunnel",
-            ProxyKind::Waypoint => "waypoint",
-        }
-    }
-}
+crate::named_enum!(ProxyKind, "proxy kind");
 
 /// One proxy station over one replication, after warm-up.
 #[derive(Clone, Debug, PartialEq)]

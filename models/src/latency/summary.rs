@@ -40,7 +40,17 @@ pub struct Estimate {
     pub ci95: f64,
 }
 
+/// The statistic called `name` in a `(name, estimate)` list.
+pub fn lookup<'a>(v: &'a [(String, Estimate)], name: &str) -> Option<&'a Estimate> {
+    v.iter().find(|x| x.0 == name).map(|x| &x.1)
+}
+
 impl Estimate {
+    /// The mean and its half-width (when there is one).
+    pub fn cell(&self) -> (f64, Option<f64>) {
+        (self.mean, self.ci())
+    }
+
     fn of(samples: &[f64]) -> Estimate {
         let ci = ConfidenceInterval::from_samples(samples, 0.95);
         Estimate {

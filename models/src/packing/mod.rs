@@ -31,7 +31,21 @@ use crate::scheduler::{Failure, NodeUsage, Outcome, Probe, SchedulerConfig};
 pub use loads::rps_of;
 
 /// A component of the mesh's footprint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Component {
     /// Istio sidecar (per pod).
     Sidecar,
@@ -49,31 +63,9 @@ pub enum Component {
     Istiod,
 }
 
+crate::named_enum!(Component, "mesh component");
+
 impl Component {
-    /// Every component, in report order.
-    pub const ALL: [Component; 7] = [
-        Component::Sidecar,
-        Component::LinkerdProxy,
-        Component::Ztunnel,
-        Component::CiliumAgent,
-        Component::Waypoint,
-        Component::IstioCni,
-        Component::Istiod,
-    ];
-
-    /// Name in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Component::Sidecar => "sidecar",
-            Component::LinkerdProxy => "linkerd-proxy",
-            Component::Ztunnel => "ztunnel",
-            Component::CiliumAgent => "cilium-agent",
-            Component::Waypoint => "waypoint",
-            Component::IstioCni => "istio-cni",
-            Component::Istiod => "istiod",
-        }
-    }
-
     /// Whether it is a proxy on the data path (as opposed to a node helper or control plane).
     pub fn is_proxy(self) -> bool {
         matches!(

@@ -69,20 +69,20 @@ pub use failure::Failure;
 use index::ScoreIndex;
 pub use score::{KubeScorer, NodeView, Scorer, Strategy, best_fit_device};
 
-impl Strategy {
-    /// The name used in scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::LeastAllocated => "least-allocated",
-            Strategy::MostAllocated => "most-allocated",
-            Strategy::BalancedAllocation => "balanced-allocation",
-            Strategy::KubeDefault => "kube-default",
-        }
-    }
-}
-
 /// How equally good nodes are chosen between.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum TieBreak {
     /// Uniformly at random, from the scheduler's stream (kube-scheduler's behaviour).
     #[default]
@@ -90,6 +90,7 @@ pub enum TieBreak {
     /// The node with the lowest tie key (the node id unless set): reproducible by hand.
     First,
 }
+crate::named_enum!(TieBreak, "tie-break");
 
 /// Scheduler settings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -83,7 +83,19 @@ pub trait Scorer: fmt::Debug + Send + Sync {
 
 /// The resource-scoring strategies of kube-scheduler's `NodeResourcesFit` and
 /// `NodeResourcesBalancedAllocation` plugins.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Strategy {
     /// Prefer the emptiest node (spreading).
     LeastAllocated,
@@ -95,6 +107,7 @@ pub enum Strategy {
     #[default]
     KubeDefault,
 }
+crate::named_enum!(Strategy, "scheduler strategy");
 
 /// kube-scheduler's integer resource scores (0–100 per plugin). CPU and memory have weight 1;
 /// GPUs are scored with `gpu_weight` (0 by default, as in kube-scheduler).
@@ -108,12 +121,7 @@ pub struct KubeScorer {
 
 impl Scorer for KubeScorer {
     fn name(&self) -> &'static str {
-        match self.strategy {
-            Strategy::LeastAllocated => "least-allocated",
-            Strategy::MostAllocated => "most-allocated",
-            Strategy::BalancedAllocation => "balanced-allocation",
-            Strategy::KubeDefault => "kube-default",
-        }
+        self.strategy.as_str()
     }
 
     fn score(&self, n: &NodeView<'_>, pod: &PodSpec) -> i64 {

@@ -1,0 +1,267 @@
+//! The request-simulation parts of a scenario: `[latency]`, `[[traffic]]`, and per workload
+//! `processing_time`, `calls` and `call_mode`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use meshsim_core::time::SimDuration;
+use meshsim_models::cluster::Cluster;
+use meshsim_models::delay::DelaySpec;
+use meshsim_models::latency::{Call, CallMode, LatencySpec, NetworkSpec, ServiceSpec, TrafficSpec};
+use toml::Spanned;
+
+use super::arrival::arrival;
+use super::dist::delay;
+use crate::ctx::Ctx;
+use crate::diag::choice_help;
+use crate::file::ScenarioFile;
+use crate::trace::TraceSource;
+
+/// Most requests one scenario may simulate (all modes and replications): a bound checked before
+/// anything runs.
+pub const MAX_SIMULATED_REQUESTS: f64 = 2e9;
+/// Most calls one root request may fan out to.
+pub const MAX_CALLS_PER_REQUEST: f64 = 1e6;
+
+fn workload_index(
+    ctx: &mut Ctx<'_>,
+    name: &Spanned<String>,
+    cluster: &Cluster,
+    what: &str,
+) -> Option<usize> {
+    let n = name.get_ref();
+    match cluster.workloads.iter().position(|w| &w.name == n) {
+        Some(i) => Some(i),
+        None => {
+            let names: Vec<&str> = cluster.workloads.iter().map(|w| w.name.as_str()).collect();
+            ctx.err(
+                name.span(),
+                format!("{what} `{n}` is not a workload"),
+                Some(choice_help(n, &names)),
+            );
+            None
+        }
+    }
+}
+
+/// Resolves the latency parts; `None` when the scenario simulates no requests.
+pub(super) fn resolve(
+    ctx: &mut Ctx<'_>,
+    f: &ScenarioFile,
+    cluster: &Cluster,
+    base_dir: Option<&Path>,
+    modes: usize,
+    replications: u32,
+) -> Option<(LatencySpec, Vec<Option<TraceSource>>)> {
+    let l = f.latency.as_ref();
+    if f.traffic.is_empty() {
+        if let Some(l) = l {
+            ctx.err(
+                l.span(),
+                "[latency] is set but there is no [[traffic]]: nothing would arrive",
+                Some("add a [[traffic]] table with `service` and `arrival`".into()),
+            );
+        }
+        for w in &f.workloads {
+            let w = w.get_ref();
+            if let Some(c) = w.calls.as_ref().and_then(|c| c.first()) {
+                ctx.err(
+                    c.span(),
+                    "`calls` need [[traffic]] to drive them",
+                    Some("add a [[traffic]] table, or remove the calls".into()),
+                );
+            }
+        }
+        return None;
+    }
+    let ls = l.map(|x| x.get_ref().clone()).unwrap_or_default();
+    let duration = ls.duration.map_or(SimDuration::from_secs(10), |d| d.0);
+    let warmup = ls.warmup.map_or(SimDuration::from_secs(1), |d| d.0);
+    if duration == SimDuration::ZERO {
+        ctx.err(
+            l.map_or(0..0, |x| x.span()),
+            "latency.duration must be longer than 0",
+            None,
+        );
+    }
+    let load_balancing = ls.load_balancing.unwrap_or_default();
+    if let Some(c) = &ls.cross_cluster {
+        ctx.err(
+            c.span(),
+            "latency.cross_cluster: meshsim models one cluster, so this delay would never apply",
+            Some("remove it; a multicluster scenario ([[clusters]]) will use it".into()),
+        );
+    }
+    let mut network = NetworkSpec::default();
+    for (slot, d, name) in [
+        (&mut network.same_node, &ls.same_node, "latency.same_node"),
+        (&mut network.same_zone, &ls.same_zone, "latency.same_zone"),
+        (
+            &mut network.cross_zone,
+            &ls.cross_zone,
+            "latency.cross_zone",
+        ),
+    ] {
+        if let Some(d) = d
+            && let Some(x) = delay(ctx, d, name)
+        {
+            *slot = x;
+        }
+    }
+    let utilisation_warning = ls
+        .utilisation_warning
+        .as_ref()
+        .and_then(|u| ctx.num_in(u, 0.01, 1.0, "utilisation threshold"))
+        .unwrap_or(0.8);
+
+    // Services.
+    let mut services = Vec::with_capacity(cluster.workloads.len());
+    for sw in &f.workloads {
+        let w = sw.get_ref();
+        let processing = w
+            .processing_time
+            .as_ref()
+            .and_then(|d| delay(ctx, d, "processing_time"))
+            .unwrap_or(DelaySpec::Constant {
+                value: SimDuration::ZERO,
+            });
+        let mut calls = Vec::new();
+        for c in w.calls.iter().flatten() {
+            let c = c.get_ref();
+            let Some(target) = workload_index(ctx, &c.service, cluster, "called service") else {
+                continue;
+            };
+            let count = c
+                .count
+                .as_ref()
+                .and_then(|n| ctx.int_in(n, 1, 10_000, "calls per request"))
+                .unwrap_or(1) as u32;
+            calls.push(Call { target, count });
+        }
+        let mode = w.call_mode.unwrap_or(CallMode::Sequential);
+        services.push(ServiceSpec {
+            processing,
+            calls,
+            mode,
+        });
+    }
+    // Cycles and fan-out.
+    let n = services.len();
+    let mut state = vec![0u8; n];
+    let mut fanout = vec![0f64; n];
+    fn visit(
+        i: usize,
+        services: &[ServiceSpec],
+        state: &mut [u8],
+        fanout: &mut [f64],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        if state[i] == 2 {
+            return None;
+        }
+        if state[i] == 1 {
+            let from = stack.iter().position(|&x| x == i).unwrap_or(0);
+            let mut cyc = stack[from..].to_vec();
+            cyc.push(i);
+            return Some(cyc);
+        }
+        state[i] = 1;
+        stack.push(i);
+        let mut total = 1.0;
+        for c in &services[i].calls {
+            if let Some(cyc) = visit(c.target, services, state, fanout, stack) {
+                return Some(cyc);
+            }
+            total += f64::from(c.count) * fanout[c.target];
+        }
+        stack.pop();
+        state[i] = 2;
+        fanout[i] = total;
+        None
+    }
+    for i in 0..n {
+        let mut stack = Vec::new();
+        if let Some(cyc) = visit(i, &services, &mut state, &mut fanout, &mut stack) {
+            let names: Vec<&str> = cyc
+                .iter()
+                .map(|&k| cluster.workloads[k].name.as_str())
+                .collect();
+            let first = cyc[0];
+            ctx.err(
+                f.workloads[first].span(),
+                format!("calls form a cycle: {}", names.join(" → ")),
+                Some("a request would never finish; remove one of the calls".into()),
+            );
+            return None;
+        }
+    }
+    // Traffic.
+    let mut traffic = Vec::new();
+    let mut traces = Vec::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut requests = 0.0;
+    for st in &f.traffic {
+        let t = st.get_ref();
+        let Some(target) = workload_index(ctx, &t.service, cluster, "traffic service") else {
+            continue;
+        };
+        let from = match &t.from {
+            None => None,
+            Some(fr) => workload_index(ctx, fr, cluster, "traffic source `from`"),
+        };
+        let Some((arrival, trace)) = arrival(ctx, st, base_dir) else {
+            continue;
+        };
+        if fanout[target] > MAX_CALLS_PER_REQUEST {
+            ctx.err(
+                t.service.span(),
+                format!(
+                    "one request at `{}` fans out to {:.0} calls, beyond meshsim's limit of {MAX_CALLS_PER_REQUEST:.0}",
+                    t.service.get_ref(),
+                    fanout[target]
+                ),
+                None,
+            );
+        }
+        requests += arrival.mean_rate()
+            * (duration + warmup).as_secs_f64()
+            * fanout[target]
+            * f64::from(replications)
+            * (modes as f64 + 1.0);
+        let base = t
+            .name
+            .clone()
+            .unwrap_or_else(|| t.service.get_ref().clone());
+        let k = names.entry(base.clone()).or_insert(0);
+        *k += 1;
+        let name = if *k == 1 { base } else { format!("{base}#{k}") };
+        traffic.push(TrafficSpec {
+            name,
+            target,
+            from,
+            arrival,
+        });
+        traces.push(trace);
+    }
+    if requests > MAX_SIMULATED_REQUESTS {
+        ctx.err(
+            f.traffic[0].span(),
+            format!(
+                "this scenario would simulate about {requests:.2e} calls (rate × time × fan-out × replications × modes), beyond meshsim's limit of {MAX_SIMULATED_REQUESTS:.0e}"
+            ),
+            Some("shorten latency.duration, lower the rates, or simulate fewer replications".into()),
+        );
+    }
+    Some((
+        LatencySpec {
+            duration,
+            warmup,
+            load_balancing,
+            network,
+            services,
+            traffic,
+            utilisation_warning,
+        },
+        traces,
+    ))
+}
