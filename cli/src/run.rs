@@ -12,8 +12,10 @@ use meshsim_models::study::{self, StudyResult};
 use meshsim_scenarios::{Diagnostic, Diagnostics, Scenario};
 
 use crate::output::Staged;
-use crate::tables::{self, RunInfo};
+use crate::tables;
 use crate::{Failure, RunArgs};
+use meshsim_models::rows::RunInfo;
+use meshsim_models::rows::run as rows;
 
 /// Loads a scenario from TOML, or from the `scenario` of a `run.json`.
 pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
@@ -168,18 +170,41 @@ pub fn write_outputs(
         scenario: &s.name,
         seed: s.seed,
     };
-    let with_ci = s.replications > 1;
+    // With one replication there are no intervals: the `_ci95` columns are left out.
+    let skip: &[&str] = if s.replications > 1 {
+        &[]
+    } else {
+        &[
+            "hop_p50_ms_ci95",
+            "hop_p90_ms_ci95",
+            "hop_p99_ms_ci95",
+            "chain_p99_ms_ci95",
+            "proxy_cpu_simulated_vcpu_ci95",
+        ]
+    };
     staged.table(
         "summary",
-        &mut tables::summary(&info, &rr.results, &rr.latency, with_ci)?,
+        &mut tables::frame_skipping(&rows::summary(&info, &rr.results, &rr.latency), skip)?,
     )?;
-    staged.table("pools", &mut tables::pools(&info, &rr.results)?)?;
-    staged.table("components", &mut tables::components(&info, &rr.results)?)?;
-    staged.table("pending", &mut tables::pending(&info, &rr.results)?)?;
-    staged.table("latency", &mut tables::latency(&info, &rr.latency_detail)?)?;
+    staged.table(
+        "pools",
+        &mut tables::frame(&rows::pools(&info, &rr.results))?,
+    )?;
+    staged.table(
+        "components",
+        &mut tables::frame(&rows::components(&info, &rr.results))?,
+    )?;
+    staged.table(
+        "pending",
+        &mut tables::frame(&rows::pending(&info, &rr.results))?,
+    )?;
+    staged.table(
+        "latency",
+        &mut tables::frame(&rows::latency(&info, &rr.latency_detail))?,
+    )?;
     staged.table(
         "stations",
-        &mut tables::stations(&info, &rr.latency_detail)?,
+        &mut tables::frame(&rows::stations(&info, &rr.latency_detail))?,
     )?;
     let from = if s.mesh.namespace_modes.is_empty() {
         "sidecar"
@@ -188,18 +213,18 @@ pub fn write_outputs(
     };
     staged.table(
         "namespaces",
-        &mut tables::namespaces(&info, from, &rr.migration)?,
+        &mut tables::frame(&rows::namespaces(&info, from, &rr.migration))?,
     )?;
     staged.table(
         "proxies",
-        &mut tables::proxies(
+        &mut tables::frame(&rows::proxies(
             &info,
             &rr.latency_detail,
-            tables::usd_per_vcpu_month(&s.cluster),
-        )?,
+            rows::usd_per_vcpu_month(&s.cluster),
+        ))?,
     )?;
     let run_json = serde_json::json!({
-        "schema_version": tables::SCHEMA_VERSION,
+        "schema_version": meshsim_models::rows::SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
         "scenario_file": path.display().to_string(),
         "seed": s.seed,
@@ -308,7 +333,7 @@ pub fn print_summary(
                 .first()
                 .map(|(k, _)| format!(" ({k})"))
                 .unwrap_or_default();
-            format!("{}{why}", tables::r6(r[i].gpus_idle))
+            format!("{}{why}", meshsim_models::rows::r6(r[i].gpus_idle))
         });
     }
     if inference {

@@ -22,7 +22,10 @@ use rayon::prelude::*;
 
 use crate::Failure;
 use crate::output::Staged;
-use crate::tables::{self, Cell, Row, RunInfo};
+use crate::tables;
+use meshsim_models::rows::run::SummaryRow;
+use meshsim_models::rows::sweep::{CapacityRow, UncertaintyRow};
+use meshsim_models::rows::{Cell, Row, RunInfo, SCHEMA_VERSION, r6};
 use meshsim_models::study;
 
 /// Arguments of `meshsim sweep`.
@@ -76,7 +79,7 @@ fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
 fn param_cell(v: &toml::Value) -> Cell {
     match v {
         toml::Value::Integer(i) => Cell::I(Some(*i)),
-        toml::Value::Float(f) => Cell::F(Some(tables::r6(*f))),
+        toml::Value::Float(f) => Cell::F(Some(r6(*f))),
         toml::Value::String(s) => Cell::S(s.clone()),
         other => Cell::S(other.to_string()),
     }
@@ -121,17 +124,24 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
         seed: s.seed,
     };
     let prefix = |row: Row| {
-        let mut r = Row::default();
-        r.i("point", Some(i as i64));
+        let mut r = Row(vec![("point".to_string(), Cell::I(Some(i as i64)))]);
         for (p, v) in sw.parameters.iter().zip(&point) {
             r.0.push((p.name.clone(), param_cell(v)));
         }
         r.0.extend(row.0);
         r
     };
-    let summary = tables::summary_rows(&info, &rr.results, &rr.latency, s.replications > 1)
-        .into_iter()
-        .map(prefix)
+    // With one replication there are no intervals: the `_ci95` columns are left out.
+    let with_ci = s.replications > 1;
+    let summary = meshsim_models::rows::run::summary(&info, &rr.results, &rr.latency)
+        .iter()
+        .map(|x: &SummaryRow| {
+            let mut row = Row::of(x);
+            if !with_ci {
+                row.0.retain(|(n, _)| !n.ends_with("_ci95"));
+            }
+            prefix(row)
+        })
         .collect();
     let mut cap_rows = Vec::new();
     if let Some(cap) = &sw.capacity {
@@ -177,20 +187,18 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
         };
         for f in capacity::search(&search, &s.modes) {
             for ps in &f.pools {
-                let mut r = Row::default();
-                r.i("schema_version", Some(tables::SCHEMA_VERSION));
-                r.s("scenario", s.name.clone());
-                r.s("mode", f.mode.as_str());
-                r.i("seed", Some(s.seed as i64));
-                r.s("pool", s.cluster.pools[ps.pool].name.clone());
-                r.i("nodes", ps.nodes.map(i64::from));
-                r.s(
-                    "feasible",
-                    if ps.nodes.is_some() { "true" } else { "false" },
-                );
-                r.f("chain_p99_slo_ms", cap.chain_p99_ms);
-                r.f("chain_p99_ms", f.chain_p99_ms);
-                r.f("cost_usd_per_month", f.cost_usd_per_month);
+                let r = Row::of(&CapacityRow {
+                    schema_version: SCHEMA_VERSION,
+                    scenario: s.name.clone(),
+                    mode: f.mode.as_str().to_string(),
+                    seed: s.seed as i64,
+                    pool: s.cluster.pools[ps.pool].name.clone(),
+                    nodes: ps.nodes.map(i64::from),
+                    feasible: ps.nodes.is_some(),
+                    chain_p99_slo_ms: cap.chain_p99_ms,
+                    chain_p99_ms: f.chain_p99_ms,
+                    cost_usd_per_month: f.cost_usd_per_month,
+                });
                 cap_rows.push(prefix(r));
             }
         }
@@ -283,7 +291,7 @@ fn pct(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 /// `uncertainty.csv`: per mode and metric, P10 / P50 / P90 and mean over the sampled points.
-fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<Row> {
+fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<UncertaintyRow> {
     let metrics = [
         "replicas_recovered",
         "savings_usd_per_month",
@@ -326,20 +334,18 @@ fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<Row> {
                 .cloned()
                 .unwrap_or_default();
             v.sort_by(f64::total_cmp);
-            let mut r = Row::default();
-            r.i("schema_version", Some(tables::SCHEMA_VERSION));
-            r.s("scenario", scenario);
-            r.s("mode", mode.clone());
-            r.i("seed", Some(seed as i64));
-            r.s("metric", m);
-            r.i("samples", Some(v.len() as i64));
-            r.f("p10", pct(&v, 0.10));
-            r.f("p50", pct(&v, 0.50));
-            r.f("p90", pct(&v, 0.90));
-            r.f(
-                "mean",
-                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
-            );
+            let r = UncertaintyRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: scenario.to_string(),
+                mode: mode.clone(),
+                seed: seed as i64,
+                metric: m.to_string(),
+                samples: v.len() as i64,
+                p10: pct(&v, 0.10),
+                p50: pct(&v, 0.50),
+                p90: pct(&v, 0.90),
+                mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            };
             out.push(r);
         }
     }
@@ -348,7 +354,7 @@ fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<Row> {
 
 /// `meshsim sweep`.
 pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
-    let sw = sweep::load_reserving(&a.sweep, tables::RESERVED_SWEEP_COLUMNS)
+    let sw = sweep::load_reserving(&a.sweep, &tables::reserved_sweep_columns())
         .map_err(|d: Diagnostics| Failure::Input(d.to_string()))?;
     let n = sw.point_count();
     let dir = a
@@ -517,7 +523,7 @@ fn write_tables(
         .values()
         .flat_map(|p| p.summary.iter().cloned())
         .collect();
-    let mut df = tables::frame(&rows)?;
+    let mut df = tables::frame_rows(&rows)?;
     staged.table("sweep", &mut df)?;
     let names: Vec<String> = sw.parameters.iter().map(|p| p.name.clone()).collect();
     staged.table("sweep-summary", &mut sweep_summary(&df, &names)?)?;
@@ -543,10 +549,10 @@ fn write_tables(
             .values()
             .flat_map(|p| p.capacity.iter().cloned())
             .collect();
-        staged.table("capacity", &mut tables::frame(&cap)?)?;
+        staged.table("capacity", &mut tables::frame_rows(&cap)?)?;
     }
     let info = serde_json::json!({
-        "schema_version": tables::SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
         "sweep": sw.name,
         "base_scenario": sw.scenario_path.display().to_string(),

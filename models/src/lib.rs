@@ -18,5 +18,6 @@ pub mod names;
 pub mod packing;
 pub mod presets;
 pub mod resources;
+pub mod rows;
 pub mod scheduler;
 pub mod study;
