@@ -11,6 +11,7 @@ mod plots;
 mod run;
 mod sweep;
 mod tables;
+mod terminal;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -146,6 +147,8 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                 mesh,
                 scheduler: Default::default(),
                 migration: None,
+                current: None,
+                rules: Default::default(),
                 latency: None,
                 traces: Vec::new(),
             };
@@ -169,6 +172,15 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes to stdout; a reader that went away (`meshsim man | head -1`) is not an error.
+fn emit(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Other(e.into())),
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -176,20 +188,22 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => match run::load_scenario(scenario) {
             Ok(s) => {
                 let nodes = s.cluster.node_count();
-                println!(
-                    "ok: {}: scenario `{}`: {} pool(s), {nodes} node(s), {} workload(s), {} DaemonSet(s); modes {}",
-                    scenario.display(),
-                    s.name,
-                    s.cluster.pools.len(),
-                    s.cluster.workloads.len(),
-                    s.cluster.daemonsets.len(),
-                    s.modes
-                        .iter()
-                        .map(|m| m.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                Ok(())
+                emit(
+                    format!(
+                        "ok: {}: scenario `{}`: {} pool(s), {nodes} node(s), {} workload(s), {} DaemonSet(s); modes {}\n",
+                        scenario.display(),
+                        s.name,
+                        s.cluster.pools.len(),
+                        s.cluster.workloads.len(),
+                        s.cluster.daemonsets.len(),
+                        s.modes
+                            .iter()
+                            .map(|m| m.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                    .as_bytes(),
+                )
             }
             Err(d) => Err(Failure::Input(d.to_string())),
         },
@@ -197,18 +211,16 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "meshsim",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "meshsim", &mut buf);
+            emit(&buf)
         }
         Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            man.render(&mut std::io::stdout())
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
                 .map_err(|e| Failure::Other(e.into()))
+                .and_then(|()| emit(&buf))
         }
     };
     match result {

@@ -1,13 +1,10 @@
 //! `meshsim run`: evaluate every mode of a scenario, print the comparison, write the tables.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_models::latency::lookup;
 use meshsim_models::mesh::MeshMode;
-use meshsim_models::resources::gib;
 use meshsim_models::study::{self, StudyResult};
 use meshsim_scenarios::{Diagnostic, Diagnostics, Scenario};
 
@@ -137,14 +134,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let rr = compute(&s, &pb, true)?;
     pb.finish_and_clear();
     if !args.quiet {
-        for ml in &rr.latency_detail {
-            for w in ml.warnings.iter().take(10) {
-                eprintln!(
-                    "warning: {}: {w} (above {:.0} %: queueing grows fast from here)",
-                    ml.mode.as_str(),
-                    100.0 * s.latency.as_ref().map_or(0.8, |l| l.utilisation_warning)
-                );
-            }
+        for w in &rr.warnings {
+            eprintln!("warning: {w}");
         }
     }
 
@@ -152,8 +143,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let dir = staged.dir().to_path_buf();
     staged.commit().map_err(Failure::Other)?;
     if !args.quiet {
+        let files = format!(
+            "summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json{}",
+            if args.no_plots {
+                ""
+            } else {
+                ", charts (.svg and .png)"
+            }
+        );
         let mut out = std::io::stdout().lock();
-        let _ = print_summary(&mut out, &s, &rr, &dir, !args.no_plots);
+        let _ = crate::terminal::print_summary(&mut out, &s, &rr, &dir, &files);
     }
     Ok(())
 }
@@ -170,21 +169,9 @@ pub fn write_outputs(
         scenario: &s.name,
         seed: s.seed,
     };
-    // With one replication there are no intervals: the `_ci95` columns are left out.
-    let skip: &[&str] = if s.replications > 1 {
-        &[]
-    } else {
-        &[
-            "hop_p50_ms_ci95",
-            "hop_p90_ms_ci95",
-            "hop_p99_ms_ci95",
-            "chain_p99_ms_ci95",
-            "proxy_cpu_simulated_vcpu_ci95",
-        ]
-    };
     staged.table(
         "summary",
-        &mut tables::frame_skipping(&rows::summary(&info, &rr.results, &rr.latency), skip)?,
+        &mut tables::frame(&rows::summary(&info, s.current, &rr.results, &rr.latency))?,
     )?;
     staged.table(
         "pools",
@@ -200,7 +187,7 @@ pub fn write_outputs(
     )?;
     staged.table(
         "latency",
-        &mut tables::frame(&rows::latency(&info, &rr.latency_detail))?,
+        &mut tables::frame(&rows::latency(&info, &rr.latency_detail, &rr.results))?,
     )?;
     staged.table(
         "stations",
@@ -220,6 +207,7 @@ pub fn write_outputs(
         &mut tables::frame(&rows::proxies(
             &info,
             &rr.latency_detail,
+            &rr.results,
             rows::usd_per_vcpu_month(&s.cluster),
         ))?,
     )?;
@@ -230,6 +218,8 @@ pub fn write_outputs(
         "seed": s.seed,
         "replications": s.replications,
         "modes": s.modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "current_mode": s.current.map(|m| m.as_str()),
+        "warnings": rr.warnings,
         "scenario": meshsim_scenarios::render::render(s),
     });
     let mut text = serde_json::to_string_pretty(&run_json)?;
@@ -241,237 +231,5 @@ pub fn write_outputs(
             staged.register(&f);
         }
     }
-    Ok(())
-}
-
-fn est(e: Option<&meshsim_models::latency::Estimate>) -> meshsim_models::study::EstCell {
-    e.map(meshsim_models::latency::Estimate::cell)
-}
-
-fn signed(v: Option<i64>) -> String {
-    match v {
-        Some(x) if x > 0 => format!("+{x}"),
-        Some(x) => x.to_string(),
-        None => "–".into(),
-    }
-}
-
-fn money(v: f64) -> String {
-    let neg = v < 0.0;
-    let s = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg { format!("-{out}") } else { out }
-}
-
-/// The comparison table on stdout.
-pub fn print_summary(
-    out: &mut impl Write,
-    s: &Scenario,
-    rr: &StudyResult,
-    dir: &Path,
-    plots: bool,
-) -> std::io::Result<()> {
-    let r = &rr.results;
-    writeln!(
-        out,
-        "meshsim {} · scenario {} · seed {}",
-        env!("CARGO_PKG_VERSION"),
-        s.name,
-        s.seed
-    )?;
-    if !s.description.is_empty() {
-        writeln!(out, "{}", s.description.trim())?;
-    }
-    writeln!(out)?;
-    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
-    let mut row = |label: &str, f: &dyn Fn(usize) -> String| {
-        rows.push((label.to_string(), (0..r.len()).map(f).collect()));
-    };
-    row("mode", &|i| r[i].mode.as_str().to_string());
-    row("proxies", &|i| r[i].proxies.to_string());
-    row("proxy memory requested (GiB)", &|i| {
-        format!("{:.1}", gib(r[i].data_plane_request.memory_bytes))
-    });
-    row("proxy memory used (GiB)", &|i| {
-        format!(
-            "{:.1}",
-            r[i].data_plane_usage.memory_bytes / (1u64 << 30) as f64
-        )
-    });
-    row("proxy CPU requested (vCPU)", &|i| {
-        format!("{:.1}", r[i].data_plane_request.cpu_milli as f64 / 1000.0)
-    });
-    row("proxy CPU used (vCPU)", &|i| {
-        format!("{:.2}", r[i].data_plane_usage.cpu_milli / 1000.0)
-    });
-    row("share of fleet memory", &|i| {
-        format!("{:.1}%", 100.0 * r[i].data_plane_memory_share())
-    });
-    let inference = s.cluster.workloads.iter().any(|w| w.inference);
-    let gpus = s.cluster.pools.iter().any(|p| p.capacity.gpus > 0);
-    if inference {
-        row("inference replicas", &|i| {
-            r[i].inference_replicas.to_string()
-        });
-        row("replicas recovered vs sidecar", &|i| {
-            signed(r[i].replicas_recovered_vs_sidecar)
-        });
-        row("replicas recovered vs no mesh", &|i| {
-            signed(r[i].replicas_recovered_vs_none)
-        });
-    }
-    if gpus {
-        row("GPUs idle", &|i| {
-            let why = r[i]
-                .gpus_idle_by_reason
-                .first()
-                .map(|(k, _)| format!(" ({k})"))
-                .unwrap_or_default();
-            format!("{}{why}", meshsim_models::rows::r6(r[i].gpus_idle))
-        });
-    }
-    if inference {
-        row("binding resource", &|i| r[i].binding_resource.clone());
-    }
-    row("pods pending", &|i| r[i].pods_pending.to_string());
-    if s.nodes_required {
-        row("nodes at equal replicas", &|i| {
-            let req: u32 = r[i].pools.iter().map(|p| p.nodes_required).sum();
-            let all: u32 = r[i].pools.iter().map(|p| p.nodes).sum();
-            format!("{req}/{all}")
-        });
-        row("cost at equal replicas ($/month)", &|i| {
-            money(r[i].cost_usd_per_month)
-        });
-        row("savings vs sidecar ($/month)", &|i| {
-            r[i].savings_usd_per_month.map_or("–".into(), money)
-        });
-    }
-    if s.migration.is_some() {
-        row("payback (months)", &|i| {
-            r[i].roi
-                .and_then(|x| x.payback_months)
-                .map_or("–".into(), |m| format!("{m:.1}"))
-        });
-        row("12-month net ($)", &|i| {
-            r[i].roi.map_or("–".into(), |x| money(x.net_12_months_usd))
-        });
-    }
-    let lat = &rr.latency;
-    if lat.iter().any(|l| l.hop_p50_ms.is_some()) {
-        let cell = |v: Option<(f64, Option<f64>)>| match v {
-            Some((x, Some(h))) => format!("{x:.3}±{h:.3}"),
-            Some((x, None)) => format!("{x:.3}"),
-            None => "–".into(),
-        };
-        row("added per hop P50 (ms)", &|i| cell(lat[i].hop_p50_ms));
-        row("added per hop P90 (ms)", &|i| cell(lat[i].hop_p90_ms));
-        row("added per hop P99 (ms)", &|i| cell(lat[i].hop_p99_ms));
-        let detail = &rr.latency_detail;
-        let graphs = detail
-            .first()
-            .map_or(0, |d| d.dists.len().saturating_sub(1));
-        for g in 0..graphs.min(3) {
-            let scope = detail[0].dists[1 + g]
-                .scope
-                .trim_start_matches("call-graph:")
-                .to_string();
-            for q in ["p50", "p90", "p99"] {
-                row(&format!("{scope} added {} (ms)", q.to_uppercase()), &|i| {
-                    cell(est(lookup(&detail[i].dists[1 + g].added_vs_none, q)))
-                });
-            }
-            if s.modes.contains(&MeshMode::Sidecar) {
-                for q in ["p50", "p99"] {
-                    row(
-                        &format!("{scope} {} vs sidecar (ms)", q.to_uppercase()),
-                        &|i| cell(est(lookup(&detail[i].dists[1 + g].vs_sidecar, q))),
-                    );
-                }
-            }
-            row(&format!("{scope} P99 (ms)"), &|i| {
-                cell(est(lookup(&detail[i].dists[1 + g].stats, "p99")))
-            });
-        }
-        row("proxy CPU simulated (vCPU)", &|i| {
-            cell(lat[i].proxy_cpu_simulated_vcpu)
-        });
-    }
-    let w0 = rows
-        .iter()
-        .map(|(l, _)| l.chars().count())
-        .max()
-        .unwrap_or(0);
-    let widths: Vec<usize> = (0..r.len())
-        .map(|i| {
-            rows.iter()
-                .map(|(_, v)| v[i].chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(8)
-        })
-        .collect();
-    for (k, (label, vals)) in rows.iter().enumerate() {
-        write!(out, "{label:<w0$}")?;
-        for (v, w) in vals.iter().zip(&widths) {
-            write!(out, "  {v:>w$}")?;
-        }
-        writeln!(out)?;
-        if k == 0 {
-            writeln!(
-                out,
-                "{}",
-                "-".repeat(w0 + widths.iter().map(|w| w + 2).sum::<usize>())
-            )?;
-        }
-    }
-    for st in rr.migration.iter().take(3) {
-        let gib = |b: i64| -(b as f64) / (1u64 << 30) as f64;
-        writeln!(
-            out,
-            "migrate #{}: {} ({} pods, {} → {}): alone {:+.1} GiB and {:+.1} vCPU requested, {:+} inference replicas; #1–#{} together {:+.1} GiB",
-            st.rank,
-            st.namespace,
-            st.pods,
-            st.from.as_str(),
-            st.to.as_str(),
-            gib(st.request_freed.1),
-            -(st.request_freed.0 as f64) / 1000.0,
-            st.replicas_gained,
-            st.rank,
-            gib(st.cumulative_request_freed.1),
-        )?;
-    }
-    for p in r
-        .iter()
-        .flat_map(|m| m.pending.iter().map(move |p| (m.mode, p)))
-        .take(5)
-    {
-        writeln!(
-            out,
-            "pending in {}: {} × {}: {}",
-            p.0.as_str(),
-            p.1.count,
-            p.1.workload,
-            p.1.reason
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "wrote {}/ summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json{}",
-        dir.display(),
-        if plots {
-            ", charts (.svg and .png)"
-        } else {
-            ""
-        }
-    )?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meshsim_models::capacity;
 use meshsim_scenarios::sweep::{self, Sweep};
 use meshsim_scenarios::{Diagnostics, Scenario};
-use polars::prelude::{Column, DataFrame, DataType, IntoColumn};
+use polars::prelude::{Column, DataFrame, DataType};
 use rayon::prelude::*;
 
 use crate::Failure;
@@ -131,17 +131,9 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
         r.0.extend(row.0);
         r
     };
-    // With one replication there are no intervals: the `_ci95` columns are left out.
-    let with_ci = s.replications > 1;
-    let summary = meshsim_models::rows::run::summary(&info, &rr.results, &rr.latency)
+    let summary = meshsim_models::rows::run::summary(&info, s.current, &rr.results, &rr.latency)
         .iter()
-        .map(|x: &SummaryRow| {
-            let mut row = Row::of(x);
-            if !with_ci {
-                row.0.retain(|(n, _)| !n.ends_with("_ci95"));
-            }
-            prefix(row)
-        })
+        .map(|x: &SummaryRow| prefix(Row::of(x)))
         .collect();
     let mut cap_rows = Vec::new();
     if let Some(cap) = &sw.capacity {
@@ -184,6 +176,7 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
             replicas,
             max_nodes: cap.max_nodes,
             slo,
+            rules: &s.rules,
         };
         for f in capacity::search(&search, &s.modes) {
             for ps in &f.pools {
@@ -230,7 +223,7 @@ fn read_log(path: &Path) -> BTreeMap<u64, PointRows> {
     reason = "the eager group-by aggregations are what polars offers without `lazy`, which would pull a network stack into the build"
 )]
 fn sweep_summary(df: &DataFrame, params: &[String]) -> anyhow::Result<DataFrame> {
-    let metrics = ["replicas_recovered", "savings_usd_per_month"];
+    let metrics = ["replicas_recovered", "mesh_savings_usd_per_month"];
     let mut out: Option<DataFrame> = None;
     for p in params {
         let by = ["mode", p.as_str()];
@@ -255,12 +248,13 @@ fn sweep_summary(df: &DataFrame, params: &[String]) -> anyhow::Result<DataFrame>
                 let c = frame
                     .column(&format!("{m}_{agg}"))?
                     .cast(&DataType::Float64)?;
-                cols.push(
-                    c.as_materialized_series()
-                        .clone()
-                        .into_column()
-                        .with_name(format!("{m}_{agg}").into()),
-                );
+                // Rounded to 6 decimals, as every other float meshsim writes.
+                let rounded: Vec<Option<f64>> = c
+                    .f64()?
+                    .iter()
+                    .map(|v| v.map(meshsim_models::rows::r6))
+                    .collect();
+                cols.push(Column::new(format!("{m}_{agg}").into(), rounded));
             }
         }
         let part = DataFrame::new_infer_height(cols)?;
@@ -294,7 +288,7 @@ fn pct(sorted: &[f64], q: f64) -> Option<f64> {
 fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<UncertaintyRow> {
     let metrics = [
         "replicas_recovered",
-        "savings_usd_per_month",
+        "mesh_savings_usd_per_month",
         "proxy_memory_request_gib",
         "proxy_memory_usage_gib",
     ];

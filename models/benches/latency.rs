@@ -114,6 +114,7 @@ fn main() {
             arrival: Arrival::Poisson { rate },
         }],
         utilisation_warning: 0.8,
+        compress_schedules: false,
     };
     let start = Instant::now();
     let r = latency::simulate(&c, &mesh, &run, &spec, 1).expect("simulates");

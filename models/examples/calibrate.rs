@@ -114,6 +114,7 @@ fn main() {
             arrival: Arrival::Poisson { rate: 1000.0 },
         }],
         utilisation_warning: 0.8,
+        compress_schedules: false,
     };
     let modes = [MeshMode::None, MeshMode::Ambient, MeshMode::Sidecar];
     let mut runs = Vec::new();
@@ -124,7 +125,7 @@ fn main() {
             .collect();
         runs.push(v);
     }
-    let s = latency::summarise(&modes, &runs, &spec.traffic, 0.8);
+    let s = latency::summarise(&modes, &runs, &spec.traffic, 0.8, Some(MeshMode::Sidecar));
     for m in &s {
         let d = &m.dists[1];
         let get =

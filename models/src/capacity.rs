@@ -1,5 +1,7 @@
 //! Capacity search: per mode, the smallest node count of each named pool that places the
-//! desired replicas and keeps a latency SLO, found by bisection.
+//! desired replicas and keeps a latency SLO, found by bisection, under the scenario's capacity
+//! rules (headroom reserved while searching; each pool's floors and N+1 spare added to the count
+//! found).
 //!
 //! Feasible means: every workload places its desired replicas (fixed counts as given; `fill`
 //! workloads the count the search is given), istiod, waypoints and DaemonSets leave no more pods
@@ -36,6 +38,8 @@ pub struct Search<'a> {
     pub max_nodes: Option<u32>,
     /// Request simulation and the chain P99 SLO, ms.
     pub slo: Option<(&'a LatencySpec, u32, f64)>,
+    /// Capacity rules: headroom reserved while searching; floors and N+1 added to the result.
+    pub rules: &'a crate::fleet_search::CapacityRules,
 }
 
 /// A pool's result.
@@ -78,7 +82,7 @@ pub fn search(s: &Search<'_>, modes: &[MeshMode]) -> Vec<Found> {
 }
 
 fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
-    let mut c = s.cluster.clone();
+    let mut c = s.rules.reserve_headroom(s.cluster);
     for (&w, &n) in &s.replicas {
         c.workloads[w].replicas = Replicas::Count(n);
     }
@@ -144,7 +148,7 @@ fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
         ok_overall = feasible(&c).0;
         sizes.push(PoolSize {
             pool: p,
-            nodes: Some(n),
+            nodes: Some(s.rules.required(p, &s.cluster.pools[p], n)),
         });
     }
     let all_found = sizes.iter().all(|x| x.nodes.is_some());
@@ -155,7 +159,14 @@ fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
     };
     Found {
         mode,
-        cost_usd_per_month: all_found.then(|| c.monthly_cost_usd()),
+        // Priced at the required counts (floors and spare included), other pools as given.
+        cost_usd_per_month: all_found.then(|| {
+            let mut priced = s.cluster.clone();
+            for ps in &sizes {
+                priced.pools[ps.pool].count = ps.nodes.unwrap_or(0);
+            }
+            priced.monthly_cost_usd()
+        }),
         pools: sizes,
         chain_p99_ms: p99,
     }

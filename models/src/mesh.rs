@@ -252,6 +252,79 @@ pub struct MeshCosts {
     pub linkerd_control_plane: ControlPlaneCosts,
     /// Cilium agent.
     pub cilium_agent: NodeProxyCosts,
+    /// Figures no source gives (keys from [`Unsourced`]): their values are placeholders, so the
+    /// outputs that depend on them are "not modelled". A scenario that sets the figure removes
+    /// its key.
+    pub unsourced: BTreeSet<Unsourced>,
+}
+
+/// A figure that no calibration source gives.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Unsourced {
+    /// Linkerd proxy CPU (`linkerd_proxy.base_cpu`, `cpu_per_1000_rps`).
+    LinkerdProxyCpu,
+    /// Linkerd proxy on-path time (`linkerd_proxy.service_time`).
+    LinkerdProxyLatency,
+    /// Linkerd's control plane (never configurable: not modelled).
+    LinkerdControlPlane,
+    /// Cilium agent CPU (`cilium_agent.base_cpu`, `cpu_per_1000_rps`, …).
+    CiliumAgentCpu,
+    /// Cilium's data path latency (`cilium_agent.service_time`; meshsim puts no station on
+    /// the path by default).
+    CiliumLatency,
+    /// Cilium's control plane (operator): not modelled.
+    CiliumControlPlane,
+}
+crate::named_enum!(Unsourced, "unsourced figure");
+
+/// Which of a mode's outputs rest on figures no source gives: shown as "n/m" (not modelled) and
+/// left empty in tables, never as 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unmodelled {
+    /// Proxy CPU usage (modelled and simulated).
+    pub proxy_cpu: bool,
+    /// Added latency (per hop and per call graph).
+    pub latency: bool,
+    /// Control plane requests and usage.
+    pub control_plane: bool,
+}
+
+impl MeshCosts {
+    /// What is not modelled for a cluster whose namespaces run `modes`.
+    pub fn unmodelled(&self, modes: impl IntoIterator<Item = NamespaceMode>) -> Unmodelled {
+        let has = |k: Unsourced| self.unsourced.contains(&k);
+        let mut u = Unmodelled::default();
+        for m in modes {
+            match m {
+                NamespaceMode::Linkerd => {
+                    u.proxy_cpu |= has(Unsourced::LinkerdProxyCpu);
+                    u.latency |= has(Unsourced::LinkerdProxyLatency);
+                    u.control_plane |= has(Unsourced::LinkerdControlPlane);
+                }
+                NamespaceMode::Cilium => {
+                    u.proxy_cpu |= has(Unsourced::CiliumAgentCpu);
+                    u.latency |= has(Unsourced::CiliumLatency);
+                    u.control_plane |= has(Unsourced::CiliumControlPlane);
+                }
+                _ => {}
+            }
+        }
+        u
+    }
 }
 
 /// The scenario's mesh: costs, who is meshed, how, and how requests are set.

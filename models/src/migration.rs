@@ -3,13 +3,16 @@
 //! Starting from the cluster as it is (the scenario's per-namespace modes, or all-sidecar when
 //! it has none), each namespace still on per-pod proxies is moved on its own to ambient (with a
 //! waypoint where the scenario gives it one) and the effect measured: inference replicas
-//! gained, proxy memory and CPU requests freed, pods left pending. Namespaces are ranked by
-//! replicas gained, then memory freed, then name; the cumulative effect of migrating them in
-//! that order is measured too, one placement per step.
+//! gained, proxy memory and CPU requests freed, pods left pending. The node agents ambient needs
+//! on every node (ztunnel and istio-cni) are a one-off cost of the first namespace moved, not a
+//! cost of any namespace: each step reports them apart (`node_agents_*`) and its own figures
+//! without them. Namespaces are ranked by replicas gained, then memory freed, then name; the
+//! cumulative effect of migrating them in that order (node agents included, once) is measured
+//! too, one placement per step.
 
 use crate::cluster::Cluster;
 use crate::mesh::{MeshConfig, MeshMode, NamespaceMode};
-use crate::packing::{self, ModeRun};
+use crate::packing::{self, Component, ModeRun};
 use crate::resources::{Resources, Usage};
 use crate::scheduler::SchedulerConfig;
 
@@ -26,10 +29,14 @@ pub struct Step {
     pub to: NamespaceMode,
     /// Pods that lose their sidecar.
     pub pods: u64,
-    /// Moved alone: data-plane requests freed (negative = more requested).
+    /// Moved alone: data-plane requests freed, node agents left out (negative = more
+    /// requested), (millicores, bytes).
     pub request_freed: (i64, i64),
-    /// Moved alone: data-plane usage freed, (millicores, bytes).
+    /// Moved alone: data-plane usage freed, node agents left out, (millicores, bytes).
     pub usage_freed: (f64, f64),
+    /// Moved alone: requests of node agents (ztunnel, istio-cni) this move adds, (millicores,
+    /// bytes) — the one-off cost of the first ambient namespace.
+    pub node_agents_request: (i64, i64),
     /// Moved alone: inference replicas gained.
     pub replicas_gained: i64,
     /// Moved alone: change in pending pods.
@@ -43,6 +50,8 @@ pub struct Step {
 struct Totals {
     request: Resources,
     usage: Usage,
+    agents_request: Resources,
+    agents_usage: Usage,
     replicas: u64,
     pending: u64,
 }
@@ -50,15 +59,23 @@ struct Totals {
 fn totals(cluster: &Cluster, run: &ModeRun) -> Totals {
     let mut request = Resources::ZERO;
     let mut usage = Usage::default();
+    let mut agents_request = Resources::ZERO;
+    let mut agents_usage = Usage::default();
     for (c, cost) in &run.costs {
         if c.is_data_plane() {
             request += cost.request;
             usage += cost.usage;
         }
+        if matches!(c, Component::Ztunnel | Component::IstioCni) {
+            agents_request += cost.request;
+            agents_usage += cost.usage;
+        }
     }
     Totals {
         request,
         usage,
+        agents_request,
+        agents_usage,
         replicas: cluster
             .workloads
             .iter()
@@ -121,17 +138,25 @@ pub fn rank(cluster: &Cluster, mesh: &MeshConfig, sched: SchedulerConfig, seed: 
             cfg.namespace_modes.insert(ns.clone(), target(ns));
             let run = packing::evaluate(cluster, &cfg, MeshMode::Mixed, sched, seed);
             let t = totals(cluster, &run);
+            let agents = (
+                t.agents_request.cpu_milli as i64 - now.agents_request.cpu_milli as i64,
+                t.agents_request.memory_bytes as i64 - now.agents_request.memory_bytes as i64,
+            );
+            let (fc, fm) = freed(&now, &t);
             Step {
                 rank: 0,
                 namespace: ns.clone(),
                 from: *from,
                 to: target(ns),
                 pods: *pods,
-                request_freed: freed(&now, &t),
+                request_freed: (fc + agents.0, fm + agents.1),
                 usage_freed: (
-                    now.usage.cpu_milli - t.usage.cpu_milli,
-                    now.usage.memory_bytes - t.usage.memory_bytes,
+                    now.usage.cpu_milli - t.usage.cpu_milli + t.agents_usage.cpu_milli
+                        - now.agents_usage.cpu_milli,
+                    now.usage.memory_bytes - t.usage.memory_bytes + t.agents_usage.memory_bytes
+                        - now.agents_usage.memory_bytes,
                 ),
+                node_agents_request: agents,
                 replicas_gained: t.replicas as i64 - now.replicas as i64,
                 pending_change: t.pending as i64 - now.pending as i64,
                 cumulative_request_freed: (0, 0),

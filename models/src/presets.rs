@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::delay::{DelaySpec, lognormal_us};
 use crate::mesh::{
     ControlPlaneCosts, FixedCosts, MeshConfig, MeshCosts, NamespaceMode, NodeProxyCosts,
-    RequestPolicy, SidecarCosts, SidecarScope, WaypointCosts,
+    RequestPolicy, SidecarCosts, SidecarScope, Unsourced, WaypointCosts,
 };
 use crate::resources::{KIB, MIB, Resources, Usage};
 
@@ -147,6 +147,7 @@ pub fn istio_1_24() -> MeshCosts {
                 value: meshsim_core::time::SimDuration::ZERO,
             },
         },
+        unsourced: <Unsourced as strum::IntoEnumIterator>::iter().collect(),
     }
 }
 

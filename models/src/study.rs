@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 
 use crate::cluster::Cluster;
+use crate::fleet_search::CapacityRules;
 use crate::headline::{self, Migration, ModeResult, Study};
 use crate::latency::{self, LatencyError, LatencySpec, ModeLatency};
 use crate::mesh::{MeshConfig, MeshMode};
@@ -38,6 +39,10 @@ pub struct StudySpec<'a> {
     pub nodes_required: bool,
     /// Migration effort, if given.
     pub migration: Option<Migration>,
+    /// How the cluster runs today: the baseline of every comparison.
+    pub current: Option<MeshMode>,
+    /// Capacity rules for nodes at equal replicas.
+    pub rules: &'a CapacityRules,
     /// Request simulation, when the scenario has traffic.
     pub latency: Option<&'a LatencySpec>,
 }
@@ -67,17 +72,28 @@ impl Progress for NoProgress {}
 /// A value and its 95 % half-width (when there is one), or no value.
 pub type EstCell = Option<(f64, Option<f64>)>;
 
-/// Latency figures of one mode for the summary (all `None` when not simulated).
+/// Latency figures of one mode for the summary: `None` when not simulated, when the scope's
+/// requests failed, or when the mode's latency rests on figures no source gives.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LatencyCells {
     /// Added latency per hop against `none`, P50 (ms), with its 95 % half-width.
     pub hop_p50_ms: EstCell,
+    /// Whether that difference's interval excludes 0 (`None` without an interval).
+    pub hop_p50_significant: Option<bool>,
     /// P90.
     pub hop_p90_ms: EstCell,
+    /// Its significance.
+    pub hop_p90_significant: Option<bool>,
     /// P99.
     pub hop_p99_ms: EstCell,
+    /// Its significance.
+    pub hop_p99_significant: Option<bool>,
     /// End-to-end P99 of the deepest call graph (ms).
     pub chain_p99_ms: EstCell,
+    /// How the percentiles were computed.
+    pub estimator: Option<meshsim_core::stats::Estimator>,
+    /// Failed requests per replication over all call graphs.
+    pub failed_requests: Option<f64>,
     /// Proxy CPU from the request simulation, vCPU.
     pub proxy_cpu_simulated_vcpu: EstCell,
     /// Highest proxy utilisation.
@@ -97,6 +113,9 @@ pub struct StudyResult {
     pub latency_detail: Vec<ModeLatency>,
     /// Which namespaces to move first (empty unless asked and sidecar or mixed is compared).
     pub migration: Vec<Step>,
+    /// What the reader must know before trusting a figure: modes that do not fit, requests
+    /// that failed and why, inputs the simulation cut or reads two ways.
+    pub warnings: Vec<String>,
 }
 
 /// Why a study could not finish.
@@ -136,7 +155,10 @@ pub fn run(
         scheduler: s.scheduler,
         seed: s.seed,
         migration: s.migration,
+        current: s.current,
+        rules: s.rules,
     };
+    let mut warnings = Vec::new();
     progress.phase("placing pods");
     let runs: Vec<ModeRun> = s
         .modes
@@ -148,32 +170,73 @@ pub fn run(
         })
         .collect();
     let mut results = headline::compare_runs(&study, &runs);
+    for r in &results {
+        if !r.fits {
+            let first = r.pending.first().map_or(String::new(), |p| {
+                format!(": {} × {} ({})", p.count, p.workload, p.reason)
+            });
+            warnings.push(format!(
+                "{}: does not fit: {} pod(s) pending{first}; its costs, savings and payback are not computed (see pending.csv)",
+                r.mode.as_str(),
+                r.pods_pending
+            ));
+        }
+    }
+    match s.current {
+        Some(c) if !s.modes.contains(&c) => warnings.push(format!(
+            "the current mode `{}` is not compared: nothing is recovered, saved or paid back against it",
+            c.as_str()
+        )),
+        Some(c) if results.iter().any(|r| r.mode == c && !r.fits) => warnings.push(format!(
+            "the current mode `{}` does not fit the fleet: savings and payback against it are not computed",
+            c.as_str()
+        )),
+        _ => {}
+    }
     if s.nodes_required {
         progress.phase("nodes at equal replicas");
+        // Fill workloads at the current mode's replicas (when it fits), else each mode's own.
         let reference: Option<Vec<u32>> = runs
             .iter()
-            .find(|r| r.mode == MeshMode::Sidecar)
-            .map(headline::placed_counts);
-        let required: Vec<Vec<u32>> = runs
+            .zip(&results)
+            .find(|(_, r)| r.is_current && r.fits)
+            .map(|(run, _)| headline::placed_counts(run));
+        let required: Vec<Option<Vec<u32>>> = runs
             .par_iter()
-            .map(|run| {
-                let placed = headline::placed_counts(run);
-                let targets = reference.clone().unwrap_or_else(|| placed.clone());
-                let n = headline::nodes_required(&study, run.mode, &targets, &placed);
+            .zip(&results)
+            .map(|(run, r)| {
+                let n = r.fits.then(|| {
+                    let placed = headline::placed_counts(run);
+                    let targets = reference.clone().unwrap_or_else(|| placed.clone());
+                    headline::nodes_required(&study, run.mode, &targets, &placed)
+                });
                 progress.step();
-                n
+                n.flatten()
             })
             .collect();
         for (r, req) in results.iter_mut().zip(&required) {
-            for (p, n) in r.pools.iter_mut().zip(req) {
-                p.nodes_required = *n;
+            match req {
+                Some(req) => {
+                    for (p, n) in r.pools.iter_mut().zip(req) {
+                        p.nodes_required = Some(*n);
+                    }
+                }
+                None if r.fits => warnings.push(format!(
+                    "{}: no fleet up to 4 × each pool's size places its pods under the capacity rules",
+                    r.mode.as_str()
+                )),
+                None => {}
             }
         }
         headline::reprice(&study, &mut results);
     }
     let (latency, latency_detail) = match s.latency {
         None => (vec![LatencyCells::default(); results.len()], Vec::new()),
-        Some(spec) => simulate_latency(s, spec, &runs, progress)?,
+        Some(spec) => {
+            let (cells, detail) = simulate_latency(s, spec, &runs, &results, progress)?;
+            latency_warnings(s, spec, &runs, &results, &detail, &mut warnings);
+            (cells, detail)
+        }
     };
     let migration = if opts.rank_namespaces
         && s.modes
@@ -191,11 +254,104 @@ pub fn run(
         latency,
         latency_detail,
         migration,
+        warnings,
     })
 }
 
 fn est(e: Option<&latency::Estimate>) -> EstCell {
     e.map(latency::Estimate::cell)
+}
+
+/// Warnings about the request simulation: failed requests and the services they missed,
+/// schedules cut by the simulated window, and workload `rps` that [[traffic]] contradicts.
+fn latency_warnings(
+    s: &StudySpec<'_>,
+    spec: &LatencySpec,
+    runs: &[ModeRun],
+    results: &[crate::headline::ModeResult],
+    detail: &[ModeLatency],
+    warnings: &mut Vec<String>,
+) {
+    for ml in detail {
+        let above = 100.0 * spec.utilisation_warning;
+        for w in ml.warnings.iter().take(10) {
+            warnings.push(format!(
+                "{}: {w} (above {above:.0} %: queueing grows fast from here)",
+                ml.mode.as_str()
+            ));
+        }
+        if ml.warnings.len() > 10 {
+            warnings.push(format!(
+                "{}: and {} more proxy station(s) above {above:.0} % (stations.csv)",
+                ml.mode.as_str(),
+                ml.warnings.len() - 10
+            ));
+        }
+    }
+    for (ml, run) in detail.iter().zip(runs) {
+        for d in ml.dists.iter().skip(1) {
+            if d.failed_requests == 0.0 {
+                continue;
+            }
+            let why: Vec<String> = d
+                .unreachable
+                .iter()
+                .map(|&w| {
+                    let reason = run.workloads[w].reason.clone().unwrap_or_default();
+                    format!(
+                        "`{}` has no placed replica ({} pending: {reason})",
+                        s.cluster.workloads[w].name, run.workloads[w].pending
+                    )
+                })
+                .collect();
+            warnings.push(format!(
+                "{}: {} fails {:.0} request(s) per replication: {}; its latency is not reported",
+                ml.mode.as_str(),
+                d.scope.trim_start_matches("call-graph:"),
+                d.failed_requests,
+                why.join("; ")
+            ));
+        }
+    }
+    for t in &spec.traffic {
+        if let crate::latency::Arrival::Schedule { period, steps } = &t.arrival
+            && !spec.compress_schedules
+        {
+            let end = spec.warmup + spec.duration;
+            let seen = steps.iter().filter(|(at, _)| *at < end).count();
+            if seen < steps.len() {
+                warnings.push(format!(
+                    "traffic `{}`: its schedule repeats every {period} but only {} (warm-up included) is simulated, so {seen} of its {} step(s) are seen; set latency.compress_schedules = true to play the whole schedule within the window",
+                    t.name,
+                    end,
+                    steps.len()
+                ));
+            }
+        }
+    }
+    // Proxy CPU two ways: from the workloads' `rps` (modelled usage) and from [[traffic]].
+    for (r, ml) in results.iter().zip(detail) {
+        if r.unmodelled.proxy_cpu {
+            continue;
+        }
+        let modelled: f64 = r
+            .components
+            .iter()
+            .filter(|(c, _)| c.is_proxy())
+            .map(|(_, x)| x.usage.cpu_milli / 1000.0)
+            .sum();
+        let simulated = ml.cpu_total_vcpu.mean;
+        if modelled > 0.0 && simulated > 0.0 {
+            let ratio = modelled / simulated;
+            if !(0.5..=2.0).contains(&ratio) {
+                warnings.push(format!(
+                    "{}: proxy CPU from the workloads' rps ({modelled:.2} vCPU) and from [[traffic]] ({simulated:.2} vCPU) differ by {:.1}×: the two rows answer different inputs; check `rps` / `outbound_rps` against the traffic",
+                    r.mode.as_str(),
+                    ratio.max(1.0 / ratio)
+                ));
+            }
+        }
+    }
 }
 
 /// The request simulation: every reported mode plus `none` (the baseline for added latency),
@@ -204,6 +360,7 @@ fn simulate_latency(
     s: &StudySpec<'_>,
     spec: &LatencySpec,
     runs: &[ModeRun],
+    results: &[crate::headline::ModeResult],
     progress: &dyn Progress,
 ) -> Result<(Vec<LatencyCells>, Vec<ModeLatency>), StudyError> {
     progress.phase("simulating requests");
@@ -241,24 +398,37 @@ fn simulate_latency(
         &per_mode,
         &spec.traffic,
         spec.utilisation_warning,
+        s.current,
     );
     // The deepest call graph is "the chain".
     let chain = latency::deepest_traffic(spec);
     let mut cells = Vec::new();
     let mut detail = Vec::new();
-    for (ml, _) in summary.into_iter().zip(&sim_modes).take(s.modes.len()) {
+    for (ml, r) in summary.into_iter().zip(results) {
         let hop = &ml.dists[0];
         let max_util = ml
             .utilisation
             .values()
             .map(|(_, max)| max.mean)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
+        let latency_ok = !r.unmodelled.latency;
+        let hop_ok = latency_ok && hop.valid();
+        let added = |q: &str| latency::lookup(&hop.added_vs_none, q).filter(|_| hop_ok);
+        let chain_ok = chain.is_some_and(|c| latency_ok && ml.dists[1 + c].valid());
         cells.push(LatencyCells {
-            hop_p50_ms: est(latency::lookup(&hop.added_vs_none, "p50")),
-            hop_p90_ms: est(latency::lookup(&hop.added_vs_none, "p90")),
-            hop_p99_ms: est(latency::lookup(&hop.added_vs_none, "p99")),
-            chain_p99_ms: chain.and_then(|c| est(latency::lookup(&ml.dists[1 + c].stats, "p99"))),
-            proxy_cpu_simulated_vcpu: Some((ml.cpu_total_vcpu.mean, ml.cpu_total_vcpu.ci())),
+            hop_p50_ms: est(added("p50")),
+            hop_p50_significant: added("p50").and_then(latency::Estimate::significant),
+            hop_p90_ms: est(added("p90")),
+            hop_p90_significant: added("p90").and_then(latency::Estimate::significant),
+            hop_p99_ms: est(added("p99")),
+            hop_p99_significant: added("p99").and_then(latency::Estimate::significant),
+            chain_p99_ms: chain
+                .filter(|_| chain_ok)
+                .and_then(|c| est(latency::lookup(&ml.dists[1 + c].stats, "p99"))),
+            estimator: Some(hop.estimator),
+            failed_requests: Some(hop.failed_requests),
+            proxy_cpu_simulated_vcpu: (!r.unmodelled.proxy_cpu)
+                .then(|| (ml.cpu_total_vcpu.mean, ml.cpu_total_vcpu.ci())),
             max_proxy_utilisation: max_util,
         });
         detail.push(ml);

@@ -110,6 +110,9 @@ pub struct ScenarioFile {
     /// Migration effort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration: Option<MigrationSection>,
+    /// What a right-sized fleet keeps free and spare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_rules: Option<CapacityRulesSection>,
     /// Request-level latency simulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<Spanned<LatencySection>>,
@@ -139,6 +142,10 @@ pub struct ScenarioMeta {
     /// Compute nodes required at equal replicas (a few extra placements per pool).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes_required: Option<bool>,
+    /// How the cluster runs today: the baseline of every comparison (default `sidecar`, or
+    /// `mixed` when `[mesh.namespaces]` assigns modes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Spanned<MeshMode>>,
 }
 
 /// `[scheduler]`.
@@ -619,6 +626,45 @@ pub struct MigrationSection {
     pub sprints: Spanned<f64>,
     /// Cost per sprint, USD.
     pub cost_per_sprint: Spanned<f64>,
+    /// Months within which payback counts (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon_months: Option<Spanned<i64>>,
+}
+
+/// Capacity rules of a pool, as written (every key optional; unset keys take the defaults).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PoolRulesSection {
+    /// Share of allocatable CPU kept free per node (0 ≤ x < 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_headroom: Option<Spanned<f64>>,
+    /// Share of allocatable memory kept free per node (0 ≤ x < 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_headroom: Option<Spanned<f64>>,
+    /// Fewest nodes the pool keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_nodes: Option<Spanned<i64>>,
+    /// Fewest nodes per zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_nodes_per_zone: Option<Spanned<i64>>,
+    /// One spare node beyond what the pods need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_plus_one: Option<bool>,
+}
+
+/// `[capacity_rules]`: defaults for pools without and with GPUs, and per-pool overrides.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityRulesSection {
+    /// Pools without GPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_pools: Option<PoolRulesSection>,
+    /// Pools with GPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_pools: Option<PoolRulesSection>,
+    /// Per pool name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pools: Option<BTreeMap<String, Spanned<PoolRulesSection>>>,
 }
 
 /// `[latency]`: request-level simulation settings.
@@ -649,6 +695,9 @@ pub struct LatencySection {
     /// Warn when a proxy runs above this utilisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilisation_warning: Option<Spanned<f64>>,
+    /// Play schedules longer than `duration` compressed into it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compress_schedules: Option<bool>,
 }
 
 /// `[[traffic]]`: an arrival process at an entry service.

@@ -51,6 +51,10 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// Migration effort, if given.
     pub migration: Option<Migration>,
+    /// How the cluster runs today: the baseline of every comparison.
+    pub current: Option<MeshMode>,
+    /// Capacity rules for nodes at equal replicas.
+    pub rules: meshsim_models::fleet_search::CapacityRules,
     /// Request-level simulation, when the scenario has traffic.
     pub latency: Option<LatencySpec>,
     /// Per traffic source, where a replayed trace came from.
@@ -69,6 +73,8 @@ impl Scenario {
             replications: self.replications,
             nodes_required: self.nodes_required,
             migration: self.migration,
+            current: self.current,
+            rules: &self.rules,
             latency: self.latency.as_ref(),
         }
     }

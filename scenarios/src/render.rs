@@ -177,6 +177,64 @@ fn requests(r: Resources) -> Spanned<RequestSection> {
     })
 }
 
+/// The Linkerd figures no source gives are left out, so the resolved scenario reads them as
+/// placeholders again ("not modelled") rather than as figures the user stated.
+fn unsourced_left_out(
+    mut s: SidecarSection,
+    c: &meshsim_models::mesh::MeshCosts,
+) -> SidecarSection {
+    use meshsim_models::mesh::Unsourced;
+    if c.unsourced.contains(&Unsourced::LinkerdProxyCpu) {
+        s.base_cpu = None;
+        s.cpu_per_1000_rps = None;
+    }
+    if c.unsourced.contains(&Unsourced::LinkerdProxyLatency) {
+        s.service_time = None;
+    }
+    s
+}
+
+/// As [`unsourced_left_out`], for the Cilium agent.
+fn node_proxy_unsourced_left_out(
+    mut s: NodeProxySection,
+    c: &meshsim_models::mesh::MeshCosts,
+) -> NodeProxySection {
+    use meshsim_models::mesh::Unsourced;
+    if c.unsourced.contains(&Unsourced::CiliumAgentCpu) {
+        s.base_cpu = None;
+        s.cpu_per_1000_rps = None;
+        s.cpu_per_new_connection = None;
+    }
+    if c.unsourced.contains(&Unsourced::CiliumLatency) {
+        s.service_time = None;
+    }
+    s
+}
+
+fn pool_rules(r: &meshsim_models::fleet_search::PoolRules) -> PoolRulesSection {
+    PoolRulesSection {
+        cpu_headroom: Some(sp(r.cpu_headroom)),
+        memory_headroom: Some(sp(r.memory_headroom)),
+        min_nodes: Some(sp(i64::from(r.min_nodes))),
+        min_nodes_per_zone: Some(sp(i64::from(r.min_nodes_per_zone))),
+        n_plus_one: Some(r.n_plus_one),
+    }
+}
+
+fn capacity_rules(s: &Scenario) -> CapacityRulesSection {
+    let r = &s.rules;
+    CapacityRulesSection {
+        cpu_pools: Some(pool_rules(&r.cpu_pools)),
+        gpu_pools: Some(pool_rules(&r.gpu_pools)),
+        pools: (!r.overrides.is_empty()).then(|| {
+            r.overrides
+                .iter()
+                .map(|(i, pr)| (s.cluster.pools[*i].name.clone(), sp(pool_rules(pr))))
+                .collect()
+        }),
+    }
+}
+
 /// The scenario with every default written out.
 pub fn render(s: &Scenario) -> ScenarioFile {
     let m = &s.mesh;
@@ -195,6 +253,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             modes: Some(sp(s.modes.iter().map(|m| sp(*m)).collect())),
             replications: Some(sp(i64::from(s.replications))),
             nodes_required: Some(s.nodes_required),
+            current: s.current.map(sp),
         },
         scheduler: SchedulerSection {
             strategy: Some(s.scheduler.strategy),
@@ -221,8 +280,11 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             waypoint: Some(waypoint(&c.waypoint)),
             istio_cni: Some(fixed(&c.istio_cni)),
             istiod: Some(control_plane(&c.istiod)),
-            linkerd_proxy: Some(sidecar(&c.linkerd_proxy)),
-            cilium_agent: Some(node_proxy(&c.cilium_agent)),
+            linkerd_proxy: Some(unsourced_left_out(sidecar(&c.linkerd_proxy), c)),
+            cilium_agent: Some(node_proxy_unsourced_left_out(
+                node_proxy(&c.cilium_agent),
+                c,
+            )),
         },
         pools: s
             .cluster
@@ -331,7 +393,9 @@ pub fn render(s: &Scenario) -> ScenarioFile {
         migration: s.migration.map(|m| MigrationSection {
             sprints: sp(m.sprints),
             cost_per_sprint: sp(m.cost_per_sprint_usd),
+            horizon_months: Some(sp(i64::from(m.horizon_months))),
         }),
+        capacity_rules: Some(capacity_rules(s)),
         latency: s.latency.as_ref().map(|l| {
             sp(LatencySection {
                 duration: Some(Duration(l.duration)),
@@ -342,6 +406,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                 cross_zone: Some(sp(render_delay(&l.network.cross_zone))),
                 cross_cluster: None,
                 utilisation_warning: Some(sp(l.utilisation_warning)),
+                compress_schedules: Some(l.compress_schedules),
             })
         }),
         traffic: s

@@ -33,5 +33,8 @@ pub use dist::Dist;
 pub use engine::{EventId, Model, Scheduler, SimError, Simulation};
 pub use rng::{RngStreams, SimRng};
 pub use station::Station;
-pub use stats::{ConfidenceInterval, LatencyHistogram, Summary, TimeWeighted, TimeWeightedCount};
+pub use stats::{
+    ConfidenceInterval, Estimator, LatencyHistogram, LatencyRecorder, Summary, TimeWeighted,
+    TimeWeightedCount,
+};
 pub use time::{SimDuration, SimTime};

@@ -225,6 +225,137 @@ impl LatencyHistogram {
     }
 }
 
+/// Most durations a [`LatencyRecorder`] keeps exactly (32 MiB of samples); beyond, it reports
+/// its histogram's percentiles.
+pub const EXACT_SAMPLES: usize = 4 << 20;
+
+/// How a recorder's percentiles were computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Estimator {
+    /// Order statistics of every recorded duration (nearest rank): exact to the nanosecond.
+    Exact,
+    /// HDR histogram with 3 significant digits: within 0.1 % of the value, so at 2 s within
+    /// about 2 ms.
+    Hdr3,
+}
+
+impl Estimator {
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Estimator::Exact => "exact",
+            Estimator::Hdr3 => "hdr-3-digits",
+        }
+    }
+}
+
+/// Durations recorded for percentiles: every value is kept (up to [`EXACT_SAMPLES`]) so that
+/// percentiles are exact order statistics whatever their magnitude — a chain of seconds still
+/// resolves a microsecond — and an HDR histogram runs alongside, taking over (and the samples
+/// are freed) once there are more. Call [`LatencyRecorder::finish`] before reading percentiles.
+#[derive(Clone, Debug)]
+pub struct LatencyRecorder {
+    hist: LatencyHistogram,
+    samples: Vec<u64>,
+    exact: bool,
+    sorted: bool,
+    cap: usize,
+}
+
+impl Default for LatencyRecorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyRecorder {
+    /// An empty recorder keeping up to [`EXACT_SAMPLES`] values.
+    pub fn new() -> Self {
+        Self::with_cap(EXACT_SAMPLES)
+    }
+
+    /// An empty recorder keeping up to `cap` values exactly.
+    pub fn with_cap(cap: usize) -> Self {
+        LatencyRecorder {
+            hist: LatencyHistogram::new(),
+            samples: Vec::new(),
+            exact: true,
+            sorted: true,
+            cap,
+        }
+    }
+
+    /// Records one duration.
+    #[inline]
+    pub fn record(&mut self, d: SimDuration) {
+        self.hist.record(d);
+        if self.exact {
+            if self.samples.len() < self.cap {
+                self.samples.push(d.as_nanos());
+                self.sorted = false;
+            } else {
+                self.exact = false;
+                self.samples = Vec::new();
+            }
+        }
+    }
+
+    /// Forgets every observation (warm-up deletion).
+    pub fn reset(&mut self) {
+        self.hist.reset();
+        self.samples.clear();
+        self.exact = true;
+        self.sorted = true;
+    }
+
+    /// Sorts the kept values; percentiles are exact afterwards.
+    pub fn finish(&mut self) {
+        if self.exact && !self.sorted {
+            self.samples.sort_unstable();
+            self.sorted = true;
+        }
+    }
+
+    /// How percentiles are computed.
+    pub fn estimator(&self) -> Estimator {
+        if self.exact && self.sorted {
+            Estimator::Exact
+        } else {
+            Estimator::Hdr3
+        }
+    }
+
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.hist.count()
+    }
+
+    /// The exact mean.
+    pub fn mean(&self) -> SimDuration {
+        self.hist.mean()
+    }
+
+    /// The `q`-quantile: the nearest-rank order statistic (the ⌈q·n⌉-th smallest) when exact,
+    /// the histogram's value otherwise.
+    pub fn quantile(&self, q: f64) -> SimDuration {
+        if self.estimator() == Estimator::Exact {
+            let n = self.samples.len();
+            if n == 0 {
+                return SimDuration::ZERO;
+            }
+            let rank = ((q.clamp(0.0, 1.0) * n as f64).ceil() as usize).clamp(1, n);
+            SimDuration::from_nanos(self.samples[rank - 1])
+        } else {
+            self.hist.quantile(q)
+        }
+    }
+
+    /// The histogram kept alongside.
+    pub fn histogram(&self) -> &LatencyHistogram {
+        &self.hist
+    }
+}
+
 /// Time average of a piecewise-constant quantity.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TimeWeighted {
@@ -431,6 +562,44 @@ pub fn t_quantile(p: f64, dof: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, dof) {
         Ok(t) => t.inverse_cdf(p),
         Err(_) => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod recorder_tests {
+    use super::*;
+
+    #[test]
+    fn exact_percentiles_resolve_microseconds_at_seconds() {
+        // 1000 values around 2 s spaced 1 µs apart: HDR (3 digits) cannot tell them apart,
+        // the recorder gives the exact order statistics.
+        let mut r = LatencyRecorder::new();
+        for i in (0..1000u64).rev() {
+            r.record(SimDuration::from_nanos(2_000_000_000 + i * 1000));
+        }
+        r.finish();
+        assert_eq!(r.estimator(), Estimator::Exact);
+        assert_eq!(r.quantile(0.5).as_nanos(), 2_000_000_000 + 499 * 1000);
+        assert_eq!(r.quantile(0.99).as_nanos(), 2_000_000_000 + 989 * 1000);
+        assert_eq!(r.quantile(1.0).as_nanos(), 2_000_000_000 + 999 * 1000);
+        let h = r.histogram();
+        assert_ne!(h.quantile(0.5).as_nanos(), 2_000_000_000 + 499 * 1000);
+    }
+
+    #[test]
+    fn past_the_cap_the_histogram_takes_over() {
+        let mut r = LatencyRecorder::with_cap(10);
+        for i in 1..=11u64 {
+            r.record(SimDuration::from_micros(i));
+        }
+        r.finish();
+        assert_eq!(r.estimator(), Estimator::Hdr3);
+        assert_eq!(r.count(), 11);
+        assert_eq!(r.quantile(0.5), r.histogram().quantile(0.5));
+        r.reset();
+        r.record(SimDuration::from_micros(3));
+        r.finish();
+        assert_eq!(r.estimator(), Estimator::Exact);
     }
 }
 

@@ -38,7 +38,7 @@ fn istio_benchmark_reproduces_published_figures() {
     ];
     let runs = simulate(&s, &modes);
     let spec = s.latency.as_ref().unwrap();
-    let sum = latency::summarise(&modes, &runs, &spec.traffic, 0.8);
+    let sum = latency::summarise(&modes, &runs, &spec.traffic, 0.8, Some(MeshMode::Sidecar));
 
     // (a) CPU per proxy: every station that carried the benchmark's traffic.
     let per_station = |m: usize, kind: ProxyKind| -> (f64, f64) {

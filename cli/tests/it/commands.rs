@@ -165,3 +165,23 @@ fn charts_are_real_svg_and_png() {
     assert_eq!(o.status.code(), Some(0));
     assert!(!dir.path().join("n/proxy-memory.svg").exists());
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    // `meshsim completions bash | head -1`: the reader closes the pipe, here before meshsim
+    // writes at all, so its writes fail with EPIPE.
+    use std::process::{Command, Stdio};
+    for args in [&["completions", "bash"][..], &["man"][..]] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("meshsim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

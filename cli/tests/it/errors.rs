@@ -653,3 +653,62 @@ fn latency_without_traffic() {
         &["[latency] is set but there is no [[traffic]]"],
     );
 }
+
+#[test]
+fn cross_cluster_latency_is_refused_until_multicluster_exists() {
+    bad_run(
+        &with_traffic(&format!(
+            "{TRAFFIC}\n[latency]\ncross_cluster = {{ mean = \"5ms\", p99 = \"20ms\" }}\n"
+        )),
+        &[
+            "latency.cross_cluster",
+            "meshsim models one cluster, so this delay would never apply",
+        ],
+    );
+}
+
+#[test]
+fn unknown_current_mode() {
+    bad_run(
+        &with("name = \"t\"", "name = \"t\"\ncurrent = \"sidecars\""),
+        &[
+            "scenario.current",
+            "unknown mesh mode `sidecars`",
+            "did you mean `sidecar`?",
+        ],
+    );
+}
+
+#[test]
+fn capacity_rules_for_an_unknown_pool() {
+    bad_run(
+        &with_traffic("\n[capacity_rules.pools.gpuu]\nmin_nodes = 1\n"),
+        &[
+            "capacity_rules.pools.gpuu",
+            "capacity_rules.pools: no pool `gpuu`",
+            "did you mean `gpu`?",
+        ],
+    );
+}
+
+#[test]
+fn headroom_out_of_range() {
+    bad_run(
+        &with_traffic("\n[capacity_rules.cpu_pools]\nmemory_headroom = 0.95\n"),
+        &[
+            "capacity_rules.cpu_pools.memory_headroom",
+            "0.95 is not a valid memory headroom (share of allocatable): must be a number from 0 to 0.9",
+        ],
+    );
+}
+
+#[test]
+fn payback_horizon_out_of_range() {
+    bad_run(
+        &with_traffic("\n[migration]\nsprints = 2\ncost_per_sprint = 1000\nhorizon_months = 0\n"),
+        &[
+            "migration.horizon_months",
+            "0 months (horizon): must be at least 1",
+        ],
+    );
+}

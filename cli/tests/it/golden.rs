@@ -1,6 +1,7 @@
-//! Golden outputs of every shipped scenario: the tables and the printed summary, with the output
-//! path redacted. Set MESHSIM_BLESS=1 to rewrite them after an intended change, and review the
-//! diff like code.
+//! Golden outputs of every shipped scenario: the tables and the printed summary, as insta
+//! snapshots in `cli/tests/golden/<scenario>/`, with the output path and the meshsim version
+//! redacted. After an intended change, rewrite them with
+//! `INSTA_UPDATE=always cargo test -p meshsim --test it golden` and review the diff like code.
 
 use std::path::Path;
 
@@ -17,14 +18,19 @@ const TABLES: [&str; 8] = [
     "namespaces.csv",
 ];
 
+/// Removes what differs between machines and releases: the temporary output path and the
+/// meshsim version.
+fn redact(s: &str, tmp: &Path) -> String {
+    s.replace(&tmp.display().to_string(), "[tmp]")
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
 fn golden(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let f = scenario(name);
     let o = meshsim(dir.path(), &["run", f.to_str().unwrap(), "--out", "out"]);
     let (stdout, stderr) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
-    let gold = root().join("cli/tests/golden").join(name);
-    let bless = std::env::var_os("MESHSIM_BLESS").is_some();
     let mut outputs: Vec<(String, String)> = TABLES
         .iter()
         .map(|t| {
@@ -34,38 +40,17 @@ fn golden(name: &str) {
             )
         })
         .collect();
-    outputs.push((
-        "stdout.txt".into(),
-        stdout.replace(&dir.path().display().to_string(), "<tmp>"),
-    ));
-    for (file, got) in outputs {
-        let path = gold.join(&file);
-        if bless {
-            std::fs::create_dir_all(&gold).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
+    outputs.push(("stdout.txt".into(), redact(&stdout, dir.path())));
+    outputs.push(("stderr.txt".into(), redact(&stderr, dir.path())));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("cli/tests/golden").join(name));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (file, got) in outputs {
+            insta::assert_snapshot!(file, got);
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "no golden file {} (run with MESHSIM_BLESS=1)",
-                path.display()
-            )
-        });
-        if got != want {
-            let diff: Vec<String> = want
-                .lines()
-                .zip(got.lines())
-                .filter(|(a, b)| a != b)
-                .take(5)
-                .map(|(a, b)| format!("- {a}\n+ {b}"))
-                .collect();
-            panic!(
-                "{}: output differs from the golden file:\n{}",
-                path.display(),
-                diff.join("\n")
-            );
-        }
-    }
+    });
 }
 
 fn shipped_names() -> Vec<String> {
@@ -88,7 +73,12 @@ fn shipped_names() -> Vec<String> {
 
 #[test]
 fn every_shipped_scenario_has_a_golden_test() {
+    let this = std::fs::read_to_string(root().join("cli/tests/it/golden.rs")).unwrap();
     for n in shipped_names() {
+        assert!(
+            this.contains(&format!("golden(\"{n}\")")),
+            "scenario {n} has no golden test in golden.rs"
+        );
         assert!(
             Path::new(&root().join("cli/tests/golden").join(&n)).is_dir(),
             "scenario {n} has no golden outputs"

@@ -5,6 +5,7 @@ mod commands;
 mod errors;
 mod golden;
 mod repro;
+mod schema;
 mod sweep;
 
 use std::path::{Path, PathBuf};

@@ -149,12 +149,13 @@ fn adding_a_mode_leaves_the_others_unchanged() {
     };
     let (lat_a, st_a, px_a) = run("a", "none,ambient");
     let (lat_b, st_b, px_b) = run("b", "none,sidecar,ambient,ambient-waypoint");
-    // latency.csv gains vs-sidecar columns when sidecar is compared; compare everything else.
+    // latency.csv fills its vs-current columns (15–17) only when the current mode (sidecar) is
+    // compared; compare everything else.
     let strip = |v: &[String]| -> Vec<String> {
         v.iter()
             .map(|l| {
                 let c: Vec<&str> = l.split(',').collect();
-                [&c[..10], &c[12..]].concat().join(",")
+                [&c[..14], &c[17..]].concat().join(",")
             })
             .collect()
     };

@@ -77,6 +77,37 @@ impl Arrival {
     }
 }
 
+impl Arrival {
+    /// This arrival with a schedule longer than `window` scaled to repeat every `window` (step
+    /// starts and period multiplied by window ÷ period); any other arrival unchanged.
+    pub fn compressed_to(&self, window: SimDuration) -> Arrival {
+        match self {
+            Arrival::Schedule { steps, period }
+                if *period > window && window > SimDuration::ZERO =>
+            {
+                let f = window.as_nanos() as f64 / period.as_nanos() as f64;
+                let scale = |d: SimDuration| {
+                    SimDuration::from_nanos((d.as_nanos() as f64 * f).round() as u64)
+                };
+                let mut out: Vec<(SimDuration, f64)> = Vec::with_capacity(steps.len());
+                for (at, rate) in steps {
+                    let at = scale(*at);
+                    // Steps shorter than a nanosecond after scaling merge into the next.
+                    match out.last_mut() {
+                        Some(last) if last.0 == at => last.1 = *rate,
+                        _ => out.push((at, *rate)),
+                    }
+                }
+                Arrival::Schedule {
+                    steps: out,
+                    period: window,
+                }
+            }
+            other => other.clone(),
+        }
+    }
+}
+
 /// Span of a trace before it repeats: last offset plus the mean gap (so the repeat keeps the
 /// trace's mean rate), nanoseconds.
 pub fn trace_span_ns(offsets: &[u64]) -> u64 {
@@ -116,5 +147,18 @@ mod tests {
         };
         // 4 requests over a 4 s span, twice as fast: 2 per second.
         assert!((t.mean_rate() - 2.0).abs() < 1e-9);
+        // A day compressed into 24 s: one second per hour, same mean rate.
+        let c = day.compressed_to(SimDuration::from_secs(24));
+        assert_eq!(
+            c,
+            Arrival::Schedule {
+                steps: vec![
+                    (SimDuration::ZERO, 100.0),
+                    (SimDuration::from_secs(6), 300.0)
+                ],
+                period: SimDuration::from_secs(24),
+            }
+        );
+        assert!((c.mean_rate() - 250.0).abs() < 1e-9);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use meshsim_core::dist::Dist;
 use meshsim_core::rng::RngStreams;
 use meshsim_core::station::Station;
-use meshsim_core::stats::LatencyHistogram;
+use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::SimTime;
 
 use super::model::{LatencyModel, NONE, Proxy, Service, Source, Waypoint};
@@ -199,7 +199,11 @@ pub(super) fn build(
             target: t.target as u32,
             from: t.from.map_or(NONE, |f| f as u32),
             from_rr: 0,
-            arrival: t.arrival.clone(),
+            arrival: if spec.compress_schedules {
+                t.arrival.compressed_to(spec.duration)
+            } else {
+                t.arrival.clone()
+            },
             rng: streams.stream_indexed("arrivals", i as u64),
             phase_rng: streams.stream_indexed("arrival-phases", i as u64),
             pending: None,
@@ -230,8 +234,10 @@ pub(super) fn build(
         sources,
         frames: Vec::new(),
         free: Vec::new(),
-        hops: LatencyHistogram::new(),
-        e2e: (0..n_src).map(|_| LatencyHistogram::new()).collect(),
+        hops: LatencyRecorder::new(),
+        e2e: (0..n_src).map(|_| LatencyRecorder::new()).collect(),
+        failed_requests: vec![0; n_src],
+        unreachable: vec![Vec::new(); n_src],
         arrivals: vec![0; n_src],
         completed: 0,
         failed: 0,

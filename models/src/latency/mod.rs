@@ -179,6 +179,11 @@ pub struct LatencySpec {
     pub traffic: Vec<TrafficSpec>,
     /// Warn above this proxy utilisation (0.8 by default).
     pub utilisation_warning: f64,
+    /// Play every schedule longer than `duration` compressed into `duration` (each step's
+    /// length scaled by duration ÷ period): the window then sees every step once, in
+    /// proportion. Valid while a compressed step still lasts far longer than a proxy queue
+    /// takes to settle (milliseconds).
+    pub compress_schedules: bool,
 }
 
 /// Calls one request at `service` makes in all (itself included): the depth of its call graph

@@ -6,7 +6,7 @@ use meshsim_core::dist::Dist;
 use meshsim_core::engine::{EventId, Model, Scheduler, Simulation};
 use meshsim_core::rng::{SimRng, SplitMix64, splitmix64};
 use meshsim_core::station::{Started, Station};
-use meshsim_core::stats::LatencyHistogram;
+use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::{SimDuration, SimTime};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -67,16 +67,21 @@ pub struct StationReport {
 #[derive(Clone, Debug)]
 pub struct LatencyRun {
     /// Time per hop (caller sends → callee receives), all hops.
-    pub hops: LatencyHistogram,
-    /// End-to-end time per traffic source (call graph).
-    pub end_to_end: Vec<LatencyHistogram>,
+    pub hops: LatencyRecorder,
+    /// End-to-end time per traffic source (call graph), of requests that did not fail.
+    pub end_to_end: Vec<LatencyRecorder>,
+    /// Per traffic source: requests that failed (a call found no placed replica), after
+    /// warm-up. They enter no latency statistic.
+    pub failed_requests: Vec<u64>,
+    /// Per traffic source: the services its failed requests could not reach (workload indices).
+    pub unreachable: Vec<Vec<usize>>,
     /// Proxy stations (only those that saw traffic or exist).
     pub stations: Vec<StationReport>,
     /// Arrivals per traffic source after warm-up.
     pub arrivals: Vec<u64>,
     /// Completed root requests after warm-up.
     pub completed: u64,
-    /// Calls to services without a placed replica.
+    /// Calls to services without a placed replica (all sources).
     pub failed_calls: u64,
     /// Events handled, warm-up included.
     pub events: u64,
@@ -107,6 +112,10 @@ pub(super) struct Frame {
     replica: u32,
     node: u32,
     src: u32,
+    /// The root frame of this request (itself for a root).
+    root: u32,
+    /// On a root: a call of the request found no replica.
+    failed: bool,
     start: SimTime,
     hop_start: SimTime,
     path: [Leg; MAX_LEGS],
@@ -219,8 +228,10 @@ pub(super) struct LatencyModel {
     pub(super) sources: Vec<Source>,
     pub(super) frames: Vec<Frame>,
     pub(super) free: Vec<u32>,
-    pub(super) hops: LatencyHistogram,
-    pub(super) e2e: Vec<LatencyHistogram>,
+    pub(super) hops: LatencyRecorder,
+    pub(super) e2e: Vec<LatencyRecorder>,
+    pub(super) failed_requests: Vec<u64>,
+    pub(super) unreachable: Vec<Vec<usize>>,
     pub(super) arrivals: Vec<u64>,
     pub(super) completed: u64,
     pub(super) failed: u64,
@@ -314,7 +325,16 @@ impl LatencyModel {
         s: &mut Scheduler<Ev>,
     ) -> bool {
         if self.services[svc].nodes.is_empty() {
+            // Envoy answers 503 "no healthy upstream": the request has failed. A caller goes on
+            // with its other calls (the load stays realistic); the request's result is dropped.
             self.failed += 1;
+            if parent == NONE {
+                self.fail_root(src, svc);
+            } else {
+                let root = self.frames[parent as usize].root;
+                self.frames[root as usize].failed = true;
+                self.note_unreachable(src, svc);
+            }
             return false;
         }
         let r = self.pick_replica(svc);
@@ -350,6 +370,11 @@ impl LatencyModel {
             push(Leg::Proxy(server));
         }
         let now = s.now();
+        let root = if parent == NONE {
+            NONE
+        } else {
+            self.frames[parent as usize].root
+        };
         let f = self.alloc(Frame {
             key,
             parent,
@@ -357,14 +382,31 @@ impl LatencyModel {
             replica: r as u32,
             node: callee_node,
             src,
+            root,
             start: now,
             hop_start: now,
             path,
             path_len: n as u8,
             ..Frame::default()
         });
+        if parent == NONE {
+            self.frames[f as usize].root = f;
+        }
         self.advance(f, s);
         true
+    }
+
+    fn note_unreachable(&mut self, src: u32, svc: usize) {
+        let u = &mut self.unreachable[src as usize];
+        if !u.contains(&svc) {
+            u.push(svc);
+        }
+    }
+
+    /// A root request failed (its entry service, or a call below it, had no replica).
+    fn fail_root(&mut self, src: u32, svc: usize) {
+        self.failed_requests[src as usize] += 1;
+        self.note_unreachable(src, svc);
     }
 
     /// Moves a request along its hop: the next proxy or network leg, or arrival at the callee.
@@ -533,9 +575,13 @@ impl LatencyModel {
         self.services[fr.service as usize].in_flight[fr.replica as usize] -= 1;
         self.free.push(f);
         if fr.parent == NONE {
-            let d = s.now().saturating_duration_since(fr.start);
-            self.e2e[fr.src as usize].record(d);
-            self.completed += 1;
+            if fr.failed {
+                self.failed_requests[fr.src as usize] += 1;
+            } else {
+                let d = s.now().saturating_duration_since(fr.start);
+                self.e2e[fr.src as usize].record(d);
+                self.completed += 1;
+            }
             None
         } else {
             Some(fr.parent)
@@ -688,6 +734,8 @@ impl LatencyModel {
             p.cpu_s = 0.0;
         }
         self.arrivals.iter_mut().for_each(|a| *a = 0);
+        self.failed_requests.iter_mut().for_each(|a| *a = 0);
+        self.unreachable.iter_mut().for_each(Vec::clear);
         self.completed = 0;
         self.failed = 0;
     }
@@ -710,7 +758,11 @@ impl LatencyModel {
         sim.model_mut().reset_stats(t_warm);
         sim.run_until(t_end)?;
         let events = sim.events_handled();
-        let m = sim.into_model();
+        let mut m = sim.into_model();
+        let mut hops = std::mem::take(&mut m.hops);
+        hops.finish();
+        let mut end_to_end = std::mem::take(&mut m.e2e);
+        end_to_end.iter_mut().for_each(LatencyRecorder::finish);
         let window_s = spec.duration.as_secs_f64();
         let stations = m
             .stations
@@ -733,8 +785,10 @@ impl LatencyModel {
             })
             .collect();
         Ok(LatencyRun {
-            hops: m.hops,
-            end_to_end: m.e2e,
+            hops,
+            end_to_end,
+            failed_requests: m.failed_requests,
+            unreachable: m.unreachable,
             stations,
             arrivals: m.arrivals,
             completed: m.completed,

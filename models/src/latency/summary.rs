@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use meshsim_core::stats::{ConfidenceInterval, LatencyHistogram};
+use meshsim_core::stats::{ConfidenceInterval, Estimator, LatencyRecorder};
 
 use super::{LatencyRun, ProxyKind, StationReport, TrafficSpec};
 use crate::mesh::MeshMode;
@@ -63,6 +63,11 @@ impl Estimate {
     pub fn ci(&self) -> Option<f64> {
         self.ci95.is_finite().then_some(self.ci95)
     }
+
+    /// For a difference: whether its 95 % interval excludes 0 (`None` without an interval).
+    pub fn significant(&self) -> Option<bool> {
+        self.ci().map(|h| self.mean.abs() > h)
+    }
 }
 
 /// One latency distribution summarised over replications, in milliseconds.
@@ -74,11 +79,28 @@ pub struct DistSummary {
     pub stats: Vec<(String, Estimate)>,
     /// Against `none` (paired by replication), ms: present when `none` was simulated too.
     pub added_vs_none: Vec<(String, Estimate)>,
-    /// Against `sidecar` (paired by replication), ms: present when `sidecar` was simulated too —
-    /// what migrating from sidecars to this mode does to latency, with its own interval.
-    pub vs_sidecar: Vec<(String, Estimate)>,
+    /// Against the current mode (paired by replication), ms: present when it was simulated
+    /// too — what migrating from today's mode to this one does to latency, with its own
+    /// interval.
+    pub vs_current: Vec<(String, Estimate)>,
     /// Observations per replication (mean).
     pub count: f64,
+    /// How the percentiles were computed (exact order statistics unless a replication kept too
+    /// many values; then the HDR histogram's 3 significant digits).
+    pub estimator: Estimator,
+    /// Requests that failed per replication (mean): for a call graph, its own; for `hop`, all.
+    pub failed_requests: f64,
+    /// Services the failed requests could not reach (workload indices).
+    pub unreachable: Vec<usize>,
+}
+
+impl DistSummary {
+    /// Whether the statistics describe the scope: no request of it failed (for `hop`, none of
+    /// any call graph — failed requests skip hops and skew the mix). Statistics of an invalid
+    /// scope are not reported.
+    pub fn valid(&self) -> bool {
+        self.failed_requests == 0.0
+    }
 }
 
 /// A mode's latency results over all replications.
@@ -102,70 +124,77 @@ pub struct ModeLatency {
     pub failed_calls: f64,
 }
 
-fn quantile_ms(h: &LatencyHistogram, q: f64) -> f64 {
-    h.quantile(q).as_millis_f64()
-}
-
-fn stats_of(hists: &[&LatencyHistogram]) -> Vec<(String, Vec<f64>)> {
+fn stats_of(recs: &[&LatencyRecorder]) -> Vec<(String, Vec<f64>)> {
     let mut v = vec![(
         "mean".to_string(),
-        hists.iter().map(|h| h.mean().as_millis_f64()).collect(),
+        recs.iter().map(|h| h.mean().as_millis_f64()).collect(),
     )];
     for (n, q) in QUANTILES {
         v.push((
             n.to_string(),
-            hists.iter().map(|h| quantile_ms(h, q)).collect(),
+            recs.iter().map(|h| h.quantile(q).as_millis_f64()).collect(),
         ));
     }
     v
 }
 
+fn recorder(run: &LatencyRun, k: usize) -> &LatencyRecorder {
+    if k == 0 {
+        &run.hops
+    } else {
+        &run.end_to_end[k - 1]
+    }
+}
+
 /// Aggregates replications of several modes; `runs[m][r]` is mode `m`, replication `r`. Modes
-/// are compared with `none` replication by replication (common random numbers), so the paired
-/// difference has a tight interval.
+/// are compared with `none` (and with the current mode, `current`) replication by replication
+/// (common random numbers), so the paired difference has a tight interval.
 pub fn summarise(
     modes: &[MeshMode],
     runs: &[Vec<LatencyRun>],
     traffic: &[TrafficSpec],
     warn_above: f64,
+    current: Option<MeshMode>,
 ) -> Vec<ModeLatency> {
     let none = modes.iter().position(|m| *m == MeshMode::None);
-    let sidecar = modes.iter().position(|m| *m == MeshMode::Sidecar);
+    let base = current.and_then(|c| modes.iter().position(|m| *m == c));
     let scopes: Vec<String> = std::iter::once("hop".to_string())
         .chain(traffic.iter().map(|t| format!("call-graph:{}", t.name)))
         .collect();
-    let hist = |run: &LatencyRun, k: usize| -> LatencyHistogram {
-        if k == 0 {
-            run.hops.clone()
-        } else {
-            run.end_to_end[k - 1].clone()
-        }
-    };
     modes
         .iter()
         .enumerate()
         .map(|(mi, &mode)| {
             let reps = &runs[mi];
+            let n_reps = reps.len().max(1) as f64;
             let dists = scopes
                 .iter()
                 .enumerate()
                 .map(|(k, scope)| {
-                    let hs: Vec<LatencyHistogram> = reps.iter().map(|r| hist(r, k)).collect();
-                    let refs: Vec<&LatencyHistogram> = hs.iter().collect();
-                    let per = stats_of(&refs);
+                    let recs: Vec<&LatencyRecorder> = reps.iter().map(|r| recorder(r, k)).collect();
+                    let per = stats_of(&recs);
                     let stats = per
                         .iter()
                         .map(|(n, v)| (n.clone(), Estimate::of(v)))
                         .collect();
                     // Paired differences replication by replication (common random numbers).
+                    let failed_in = |m: usize| {
+                        runs[m].iter().any(|r| {
+                            if k == 0 {
+                                r.failed_requests.iter().any(|&f| f > 0)
+                            } else {
+                                r.failed_requests[k - 1] > 0
+                            }
+                        })
+                    };
+                    // A difference against a baseline whose requests failed has no meaning.
                     let paired = |reference: Option<usize>| -> Vec<(String, Estimate)> {
-                        let Some(ri) = reference else {
+                        let Some(ri) = reference.filter(|&ri| !failed_in(ri)) else {
                             return Vec::new();
                         };
-                        let base: Vec<LatencyHistogram> =
-                            runs[ri].iter().map(|r| hist(r, k)).collect();
-                        let brefs: Vec<&LatencyHistogram> = base.iter().collect();
-                        let bper = stats_of(&brefs);
+                        let brecs: Vec<&LatencyRecorder> =
+                            runs[ri].iter().map(|r| recorder(r, k)).collect();
+                        let bper = stats_of(&brecs);
                         per.iter()
                             .zip(&bper)
                             .map(|((n, a), (_, b))| {
@@ -174,15 +203,47 @@ pub fn summarise(
                             })
                             .collect()
                     };
-                    let added_vs_none = paired(none);
-                    let vs_sidecar = paired(sidecar);
+                    let exact = recs.iter().all(|r| r.estimator() == Estimator::Exact)
+                        && (0..runs.len()).all(|m| {
+                            runs[m]
+                                .iter()
+                                .all(|r| recorder(r, k).estimator() == Estimator::Exact)
+                        });
+                    let failed: u64 = reps
+                        .iter()
+                        .map(|r| {
+                            if k == 0 {
+                                r.failed_requests.iter().sum::<u64>()
+                            } else {
+                                r.failed_requests[k - 1]
+                            }
+                        })
+                        .sum();
+                    let mut unreachable: Vec<usize> = reps
+                        .iter()
+                        .flat_map(|r| {
+                            if k == 0 {
+                                r.unreachable.concat()
+                            } else {
+                                r.unreachable[k - 1].clone()
+                            }
+                        })
+                        .collect();
+                    unreachable.sort_unstable();
+                    unreachable.dedup();
                     DistSummary {
                         scope: scope.clone(),
                         stats,
-                        added_vs_none,
-                        vs_sidecar,
-                        count: hs.iter().map(|h| h.count() as f64).sum::<f64>()
-                            / hs.len().max(1) as f64,
+                        added_vs_none: paired(none),
+                        vs_current: paired(base),
+                        count: recs.iter().map(|h| h.count() as f64).sum::<f64>() / n_reps,
+                        estimator: if exact {
+                            Estimator::Exact
+                        } else {
+                            Estimator::Hdr3
+                        },
+                        failed_requests: failed as f64 / n_reps,
+                        unreachable,
                     }
                 })
                 .collect();

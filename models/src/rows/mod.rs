@@ -13,7 +13,7 @@ pub mod run;
 pub mod sweep;
 
 /// Version of the output schema; bumped on any change to columns or their meaning.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Rounds to 6 decimal places, so outputs carry no float noise (0.30000000000000004).
 pub fn r6(x: f64) -> f64 {
@@ -71,6 +71,12 @@ impl CellValue for String {
     const KIND: Kind = Kind::Str;
     fn cell(&self) -> Cell {
         Cell::S(self.clone())
+    }
+}
+impl CellValue for Option<String> {
+    const KIND: Kind = Kind::Str;
+    fn cell(&self) -> Cell {
+        Cell::S(self.clone().unwrap_or_default())
     }
 }
 impl CellValue for i64 {

@@ -26,6 +26,9 @@ crate::table_row! {
         pub scenario: String,
         pub mode: String,
         pub seed: i64,
+        pub current_mode: String,
+        pub is_current: bool,
+        pub fits: bool,
         pub nodes: i64,
         pub gpu_nodes: i64,
         pub pods_placed: i64,
@@ -34,33 +37,44 @@ crate::table_row! {
         pub proxy_memory_request_gib: f64,
         pub proxy_memory_usage_gib: f64,
         pub proxy_cpu_request_vcpu: f64,
-        pub proxy_cpu_usage_vcpu: f64,
+        pub proxy_cpu_usage_vcpu: Option<f64>,
         pub proxy_memory_request_share: f64,
         pub proxy_cpu_request_share: f64,
-        pub control_plane_memory_request_gib: f64,
-        pub control_plane_cpu_request_vcpu: f64,
+        pub control_plane_memory_request_gib: Option<f64>,
+        pub control_plane_cpu_request_vcpu: Option<f64>,
         pub inference_replicas: i64,
         pub replicas_recovered: Option<i64>,
         pub replicas_recovered_vs_none: Option<i64>,
+        pub recovered_gpu_hours_per_month: Option<f64>,
+        pub recovered_gpu_value_usd_per_month: Option<f64>,
         pub gpus_idle: f64,
         pub gpus_idle_reason: String,
         pub binding_resource: String,
-        pub nodes_required: i64,
-        pub nodes_removable: i64,
         pub fleet_cost_usd_per_month: f64,
-        pub cost_usd_per_month: f64,
-        pub savings_usd_per_month: Option<f64>,
+        pub nodes_required: Option<i64>,
+        pub nodes_removable: Option<i64>,
+        pub cost_usd_per_month: Option<f64>,
+        pub mesh_savings_usd_per_month: Option<f64>,
+        pub right_sizing_savings_usd_per_month: Option<f64>,
         pub engineering_cost_usd: Option<f64>,
         pub payback_months: Option<f64>,
+        pub pays_back_within_horizon: Option<bool>,
+        pub horizon_months: Option<i64>,
         pub net_12_months_usd: Option<f64>,
+        pub net_horizon_usd: Option<f64>,
         pub hop_p50_ms: Option<f64>,
         pub hop_p50_ms_ci95: Option<f64>,
+        pub hop_p50_significant: Option<bool>,
         pub hop_p90_ms: Option<f64>,
         pub hop_p90_ms_ci95: Option<f64>,
+        pub hop_p90_significant: Option<bool>,
         pub hop_p99_ms: Option<f64>,
         pub hop_p99_ms_ci95: Option<f64>,
+        pub hop_p99_significant: Option<bool>,
         pub chain_p99_ms: Option<f64>,
         pub chain_p99_ms_ci95: Option<f64>,
+        pub latency_estimator: Option<String>,
+        pub failed_requests: Option<f64>,
         pub proxy_cpu_simulated_vcpu: Option<f64>,
         pub proxy_cpu_simulated_vcpu_ci95: Option<f64>,
         pub max_proxy_utilisation: Option<f64>,
@@ -70,6 +84,7 @@ crate::table_row! {
 /// The rows of `summary.csv`.
 pub fn summary(
     info: &RunInfo<'_>,
+    current: Option<crate::mesh::MeshMode>,
     results: &[ModeResult],
     latency: &[LatencyCells],
 ) -> Vec<SummaryRow> {
@@ -86,11 +101,15 @@ pub fn summary(
                 .sum();
             let v = |c: crate::study::EstCell| c.map(|x| x.0);
             let h = |c: crate::study::EstCell| c.and_then(|x| x.1);
+            let nm = r.unmodelled;
             SummaryRow {
                 schema_version: SCHEMA_VERSION,
                 scenario: info.scenario.to_string(),
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
+                current_mode: current.map_or_else(String::new, |m| m.as_str().to_string()),
+                is_current: r.is_current,
+                fits: r.fits,
                 nodes: nodes as i64,
                 gpu_nodes: gpu_nodes as i64,
                 pods_placed: r.pods_placed as i64,
@@ -99,14 +118,19 @@ pub fn summary(
                 proxy_memory_request_gib: gib(r.data_plane_request.memory_bytes),
                 proxy_memory_usage_gib: gib_f(r.data_plane_usage.memory_bytes),
                 proxy_cpu_request_vcpu: vcpu(r.data_plane_request.cpu_milli),
-                proxy_cpu_usage_vcpu: r.data_plane_usage.cpu_milli / 1000.0,
+                proxy_cpu_usage_vcpu: (!nm.proxy_cpu)
+                    .then_some(r.data_plane_usage.cpu_milli / 1000.0),
                 proxy_memory_request_share: r.data_plane_memory_share(),
                 proxy_cpu_request_share: r.data_plane_cpu_share(),
-                control_plane_memory_request_gib: gib(r.control_plane_request.memory_bytes),
-                control_plane_cpu_request_vcpu: vcpu(r.control_plane_request.cpu_milli),
+                control_plane_memory_request_gib: (!nm.control_plane)
+                    .then(|| gib(r.control_plane_request.memory_bytes)),
+                control_plane_cpu_request_vcpu: (!nm.control_plane)
+                    .then(|| vcpu(r.control_plane_request.cpu_milli)),
                 inference_replicas: r.inference_replicas as i64,
-                replicas_recovered: r.replicas_recovered_vs_sidecar,
+                replicas_recovered: r.replicas_recovered,
                 replicas_recovered_vs_none: r.replicas_recovered_vs_none,
+                recovered_gpu_hours_per_month: r.recovered_gpu_hours_per_month,
+                recovered_gpu_value_usd_per_month: r.recovered_gpu_value_usd_per_month,
                 gpus_idle: r.gpus_idle,
                 gpus_idle_reason: r
                     .gpus_idle_by_reason
@@ -115,22 +139,31 @@ pub fn summary(
                     .collect::<Vec<_>>()
                     .join(";"),
                 binding_resource: r.binding_resource.clone(),
-                nodes_required: r.pools.iter().map(|p| i64::from(p.nodes_required)).sum(),
-                nodes_removable: i64::from(r.nodes_removable),
                 fleet_cost_usd_per_month: r.fleet_cost_usd_per_month,
+                nodes_required: r.nodes_required.map(i64::from),
+                nodes_removable: r.nodes_removable,
                 cost_usd_per_month: r.cost_usd_per_month,
-                savings_usd_per_month: r.savings_usd_per_month,
+                mesh_savings_usd_per_month: r.mesh_savings_usd_per_month,
+                right_sizing_savings_usd_per_month: r.right_sizing_savings_usd_per_month,
                 engineering_cost_usd: r.roi.map(|x| x.engineering_cost_usd),
                 payback_months: r.roi.and_then(|x| x.payback_months),
+                pays_back_within_horizon: r.roi.map(|x| x.payback_months.is_some()),
+                horizon_months: r.roi.map(|x| i64::from(x.horizon_months)),
                 net_12_months_usd: r.roi.map(|x| x.net_12_months_usd),
+                net_horizon_usd: r.roi.map(|x| x.net_horizon_usd),
                 hop_p50_ms: v(lat.hop_p50_ms),
                 hop_p50_ms_ci95: h(lat.hop_p50_ms),
+                hop_p50_significant: lat.hop_p50_significant,
                 hop_p90_ms: v(lat.hop_p90_ms),
                 hop_p90_ms_ci95: h(lat.hop_p90_ms),
+                hop_p90_significant: lat.hop_p90_significant,
                 hop_p99_ms: v(lat.hop_p99_ms),
                 hop_p99_ms_ci95: h(lat.hop_p99_ms),
+                hop_p99_significant: lat.hop_p99_significant,
                 chain_p99_ms: v(lat.chain_p99_ms),
                 chain_p99_ms_ci95: h(lat.chain_p99_ms),
+                latency_estimator: lat.estimator.map(|e| e.as_str().to_string()),
+                failed_requests: lat.failed_requests,
                 proxy_cpu_simulated_vcpu: v(lat.proxy_cpu_simulated_vcpu),
                 proxy_cpu_simulated_vcpu_ci95: h(lat.proxy_cpu_simulated_vcpu),
                 max_proxy_utilisation: lat.max_proxy_utilisation,
@@ -149,7 +182,7 @@ crate::table_row! {
         pub pool: String,
         pub nodes: i64,
         pub nodes_used: i64,
-        pub nodes_required: i64,
+        pub nodes_required: Option<i64>,
         pub gpus_per_node: i64,
         pub cpu_allocatable_vcpu: f64,
         pub cpu_requested_vcpu: f64,
@@ -165,7 +198,7 @@ crate::table_row! {
         pub binding_resource: String,
         pub price_usd_per_hour: f64,
         pub cost_usd_per_month: f64,
-        pub required_cost_usd_per_month: f64,
+        pub required_cost_usd_per_month: Option<f64>,
     }
 }
 
@@ -192,7 +225,7 @@ pub fn pools(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PoolRow> {
                 pool: p.name.clone(),
                 nodes: i64::from(p.nodes),
                 nodes_used: i64::from(p.nodes_used),
-                nodes_required: i64::from(p.nodes_required),
+                nodes_required: p.nodes_required.map(i64::from),
                 gpus_per_node: i64::from(p.gpus_per_node),
                 cpu_allocatable_vcpu: ca,
                 cpu_requested_vcpu: cr,
@@ -208,9 +241,9 @@ pub fn pools(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PoolRow> {
                 binding_resource: p.binding_resource.clone(),
                 price_usd_per_hour: p.price_per_hour_usd,
                 cost_usd_per_month: f64::from(p.nodes) * p.price_per_hour_usd * HOURS_PER_MONTH,
-                required_cost_usd_per_month: f64::from(p.nodes_required)
-                    * p.price_per_hour_usd
-                    * HOURS_PER_MONTH,
+                required_cost_usd_per_month: p
+                    .nodes_required
+                    .map(|n| f64::from(n) * p.price_per_hour_usd * HOURS_PER_MONTH),
             });
         }
     }
@@ -318,24 +351,39 @@ crate::table_row! {
         pub seed: i64,
         pub scope: String,
         pub statistic: String,
-        pub value_ms: f64,
+        pub valid: bool,
+        pub failed_requests: f64,
+        pub estimator: String,
+        pub value_ms: Option<f64>,
         pub value_ci95_ms: Option<f64>,
         pub added_vs_none_ms: Option<f64>,
         pub added_vs_none_ci95_ms: Option<f64>,
-        pub vs_sidecar_ms: Option<f64>,
-        pub vs_sidecar_ci95_ms: Option<f64>,
+        pub added_vs_none_significant: Option<bool>,
+        pub vs_current_ms: Option<f64>,
+        pub vs_current_ci95_ms: Option<f64>,
+        pub vs_current_significant: Option<bool>,
         pub observations_per_replication: f64,
     }
 }
 
-/// The rows of `latency.csv`.
-pub fn latency(info: &RunInfo<'_>, modes: &[ModeLatency]) -> Vec<LatencyRow> {
+/// The rows of `latency.csv`. A scope whose requests failed, or a mode whose latency rests on
+/// figures no source gives, has its statistics left empty (`valid` false).
+pub fn latency(
+    info: &RunInfo<'_>,
+    modes: &[ModeLatency],
+    results: &[ModeResult],
+) -> Vec<LatencyRow> {
     let mut out = Vec::new();
     for m in modes {
+        let unmodelled = results
+            .iter()
+            .find(|r| r.mode == m.mode)
+            .is_some_and(|r| r.unmodelled.latency);
         for d in &m.dists {
+            let valid = d.valid() && !unmodelled;
             for (name, e) in &d.stats {
-                let added = crate::latency::lookup(&d.added_vs_none, name);
-                let vs = crate::latency::lookup(&d.vs_sidecar, name);
+                let added = crate::latency::lookup(&d.added_vs_none, name).filter(|_| valid);
+                let vs = crate::latency::lookup(&d.vs_current, name).filter(|_| valid);
                 out.push(LatencyRow {
                     schema_version: SCHEMA_VERSION,
                     scenario: info.scenario.to_string(),
@@ -343,12 +391,17 @@ pub fn latency(info: &RunInfo<'_>, modes: &[ModeLatency]) -> Vec<LatencyRow> {
                     seed: info.seed as i64,
                     scope: d.scope.clone(),
                     statistic: name.clone(),
-                    value_ms: e.mean,
-                    value_ci95_ms: e.ci(),
+                    valid,
+                    failed_requests: d.failed_requests,
+                    estimator: d.estimator.as_str().to_string(),
+                    value_ms: valid.then_some(e.mean),
+                    value_ci95_ms: e.ci().filter(|_| valid),
                     added_vs_none_ms: added.map(|a| a.mean),
                     added_vs_none_ci95_ms: added.and_then(|a| a.ci()),
-                    vs_sidecar_ms: vs.map(|a| a.mean),
-                    vs_sidecar_ci95_ms: vs.and_then(|a| a.ci()),
+                    added_vs_none_significant: added.and_then(|a| a.significant()),
+                    vs_current_ms: vs.map(|a| a.mean),
+                    vs_current_ci95_ms: vs.and_then(|a| a.ci()),
+                    vs_current_significant: vs.and_then(|a| a.significant()),
                     observations_per_replication: d.count,
                 });
             }
@@ -365,22 +418,27 @@ crate::table_row! {
         pub mode: String,
         pub seed: i64,
         pub proxy: String,
-        pub cpu_vcpu: f64,
+        pub cpu_vcpu: Option<f64>,
         pub cpu_vcpu_ci95: Option<f64>,
-        pub cpu_usd_per_month: f64,
+        pub cpu_usd_per_month: Option<f64>,
         pub utilisation_mean: f64,
         pub utilisation_max: f64,
     }
 }
 
-/// The rows of `proxies.csv`.
+/// The rows of `proxies.csv` (CPU empty where it rests on figures no source gives).
 pub fn proxies(
     info: &RunInfo<'_>,
     modes: &[ModeLatency],
+    results: &[ModeResult],
     usd_per_vcpu_month: f64,
 ) -> Vec<ProxyRow> {
     let mut out = Vec::new();
     for m in modes {
+        let modelled = !results
+            .iter()
+            .find(|r| r.mode == m.mode)
+            .is_some_and(|r| r.unmodelled.proxy_cpu);
         for (kind, cpu) in &m.cpu_vcpu {
             let (mean_u, max_u) = m.utilisation[kind];
             out.push(ProxyRow {
@@ -389,9 +447,9 @@ pub fn proxies(
                 mode: m.mode.as_str().to_string(),
                 seed: info.seed as i64,
                 proxy: kind.as_str().to_string(),
-                cpu_vcpu: cpu.mean,
-                cpu_vcpu_ci95: cpu.ci(),
-                cpu_usd_per_month: cpu.mean * usd_per_vcpu_month,
+                cpu_vcpu: modelled.then_some(cpu.mean),
+                cpu_vcpu_ci95: cpu.ci().filter(|_| modelled),
+                cpu_usd_per_month: modelled.then_some(cpu.mean * usd_per_vcpu_month),
                 utilisation_mean: mean_u.mean,
                 utilisation_max: max_u.mean,
             });
@@ -460,6 +518,8 @@ crate::table_row! {
         pub cpu_request_freed_vcpu: f64,
         pub memory_usage_freed_gib: f64,
         pub cpu_usage_freed_vcpu: f64,
+        pub node_agents_memory_request_gib: f64,
+        pub node_agents_cpu_request_vcpu: f64,
         pub inference_replicas_gained: i64,
         pub pods_pending_change: i64,
         pub cumulative_memory_request_freed_gib: f64,
@@ -487,6 +547,8 @@ pub fn namespaces(info: &RunInfo<'_>, mode: &str, steps: &[Step]) -> Vec<Namespa
             cpu_request_freed_vcpu: st.request_freed.0 as f64 / 1000.0,
             memory_usage_freed_gib: gib_f(st.usage_freed.1),
             cpu_usage_freed_vcpu: st.usage_freed.0 / 1000.0,
+            node_agents_memory_request_gib: g(st.node_agents_request.1),
+            node_agents_cpu_request_vcpu: st.node_agents_request.0 as f64 / 1000.0,
             inference_replicas_gained: st.replicas_gained,
             pods_pending_change: st.pending_change,
             cumulative_memory_request_freed_gib: g(st.cumulative_request_freed.1),

@@ -261,6 +261,7 @@ pub(super) fn resolve(
             services,
             traffic,
             utilisation_warning,
+            compress_schedules: ls.compress_schedules.unwrap_or(false),
         },
         traces,
     ))

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use meshsim_models::mesh::{
     ControlPlaneCosts, FixedCosts, MeshCosts, NodeProxyCosts, RequestPolicy, SidecarCosts,
-    WaypointCosts,
+    Unsourced, WaypointCosts,
 };
 use meshsim_models::presets;
 use meshsim_models::resources::Usage;
@@ -193,6 +193,26 @@ fn node_proxy_over(ctx: &mut Ctx<'_>, c: &mut NodeProxyCosts, s: &Option<NodePro
 }
 
 fn apply_overrides(ctx: &mut Ctx<'_>, c: &mut MeshCosts, m: &MeshSection) {
+    // A figure the scenario gives is sourced by the scenario.
+    if let Some(l) = &m.linkerd_proxy {
+        if l.base_cpu.is_some() || l.cpu_per_1000_rps.is_some() {
+            c.unsourced.remove(&Unsourced::LinkerdProxyCpu);
+        }
+        if l.service_time.is_some() {
+            c.unsourced.remove(&Unsourced::LinkerdProxyLatency);
+        }
+    }
+    if let Some(a) = &m.cilium_agent {
+        if a.base_cpu.is_some()
+            || a.cpu_per_1000_rps.is_some()
+            || a.cpu_per_new_connection.is_some()
+        {
+            c.unsourced.remove(&Unsourced::CiliumAgentCpu);
+        }
+        if a.service_time.is_some() {
+            c.unsourced.remove(&Unsourced::CiliumLatency);
+        }
+    }
     sidecar_over(ctx, &mut c.sidecar, &m.sidecar);
     sidecar_over(ctx, &mut c.linkerd_proxy, &m.linkerd_proxy);
     node_proxy_over(ctx, &mut c.ztunnel, &m.ztunnel);

@@ -15,6 +15,7 @@ mod cluster;
 pub(crate) mod dist;
 mod latency;
 mod mesh;
+mod rules;
 
 use std::collections::BTreeSet;
 
@@ -107,9 +108,14 @@ pub(crate) fn resolve(
     let migration = f.migration.as_ref().and_then(|m| {
         let sprints = ctx.num_in(&m.sprints, 0.0, 1e6, "sprint count");
         let cost = ctx.num_in(&m.cost_per_sprint, 0.0, 1e12, "cost per sprint (USD)");
+        let horizon = match &m.horizon_months {
+            None => Some(24),
+            Some(h) => ctx.int_in(h, 1, 600, "months (horizon)"),
+        };
         Some(Migration {
             sprints: sprints?,
             cost_per_sprint_usd: cost?,
+            horizon_months: horizon? as u32,
         })
     });
 
@@ -162,6 +168,12 @@ pub(crate) fn resolve(
             Some("add at least one [[pools]] table with name, count, cpu and memory".into()),
         );
     }
+    let rules = rules::resolve(ctx, f.capacity_rules.as_ref(), &pools);
+    let current = match &meta.current {
+        Some(c) => Some(*c.get_ref()),
+        None if !mesh.namespace_modes.is_empty() => Some(MeshMode::Mixed),
+        None => Some(MeshMode::Sidecar),
+    };
     let cluster = Cluster {
         pools,
         workloads,
@@ -186,6 +198,8 @@ pub(crate) fn resolve(
         mesh,
         scheduler,
         migration,
+        current,
+        rules,
         latency,
         traces,
     })

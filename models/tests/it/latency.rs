@@ -1,0 +1,346 @@
+//! The request simulation against theory and against itself.
+
+use meshsim_core::stats::ConfidenceInterval;
+use meshsim_core::theory;
+use meshsim_core::time::SimDuration;
+use meshsim_models::cluster::{Cluster, NodePool, Replicas, Workload};
+use meshsim_models::delay::DelaySpec;
+use meshsim_models::latency::{
+    self, Arrival, Call, CallMode, LatencySpec, LoadBalancing, NetworkSpec, ServiceSpec,
+    TrafficSpec,
+};
+use meshsim_models::mesh::{MeshConfig, MeshMode};
+use meshsim_models::packing;
+use meshsim_models::presets;
+use meshsim_models::resources::{GIB, Resources};
+use meshsim_models::scheduler::SchedulerConfig;
+
+const ZERO: DelaySpec = DelaySpec::Constant {
+    value: SimDuration::ZERO,
+};
+
+fn us(n: u64) -> SimDuration {
+    SimDuration::from_micros(n)
+}
+
+fn cluster(workloads: &[(&str, &str, u32)], nodes: u32, zones: usize) -> Cluster {
+    let mut p = NodePool::new("p", nodes, Resources::cpu_mem(64_000, 256 * GIB));
+    p.zones = (0..zones).map(|z| format!("z{z}")).collect();
+    Cluster {
+        pools: vec![p],
+        workloads: workloads
+            .iter()
+            .map(|(n, ns, r)| {
+                Workload::new(n, ns, Replicas::Count(*r), Resources::cpu_mem(100, GIB))
+            })
+            .collect(),
+        daemonsets: vec![],
+    }
+}
+
+fn zero_network() -> NetworkSpec {
+    NetworkSpec {
+        same_node: ZERO,
+        same_zone: ZERO,
+        cross_zone: ZERO,
+        cross_cluster: ZERO,
+    }
+}
+
+fn leaf(processing: DelaySpec) -> ServiceSpec {
+    ServiceSpec {
+        processing,
+        calls: vec![],
+        mode: CallMode::Sequential,
+    }
+}
+
+fn run_mode(
+    c: &Cluster,
+    mesh: &MeshConfig,
+    mode: MeshMode,
+    spec: &LatencySpec,
+    seed: u64,
+) -> latency::LatencyRun {
+    let run = packing::evaluate(c, mesh, mode, SchedulerConfig::default(), 1);
+    latency::simulate(c, mesh, &run, spec, seed).unwrap()
+}
+
+/// An external client calls one sidecar-meshed replica: with no network and no processing the
+/// hop is the sidecar's sojourn, and the sidecar is an M/M/2 queue (κ = 1: worker time equals
+/// the exponential service time).
+#[test]
+fn one_proxy_is_an_mmc_queue() {
+    let c = cluster(&[("srv", "app", 1)], 1, 1);
+    let mut mesh = presets::default_mesh_config(presets::istio_1_24());
+    mesh.costs.sidecar.service_time = DelaySpec::Exponential { mean: us(100) };
+    mesh.costs.sidecar.cpu_milli_per_1000_rps = 100.0; // 100 µs CPU per request: κ = 1
+    mesh.costs.sidecar.workers = 2;
+    let (lambda, mu) = (16_000.0, 10_000.0); // ρ = 0.8 on 2 workers
+    let spec = LatencySpec {
+        duration: SimDuration::from_secs(40),
+        warmup: SimDuration::from_secs(1),
+        load_balancing: LoadBalancing::RoundRobin,
+        network: zero_network(),
+        services: vec![leaf(ZERO)],
+        traffic: vec![TrafficSpec {
+            name: "t".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Poisson { rate: lambda },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+    };
+    let reps: Vec<_> = (0..10)
+        .map(|r| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 100 + r))
+        .collect();
+    let means: Vec<f64> = reps.iter().map(|r| r.hops.mean().as_secs_f64()).collect();
+    let ci = ConfidenceInterval::from_samples(&means, 0.99);
+    let exact = theory::mmc_mean_sojourn(lambda, mu, 2).unwrap();
+    let rel = (ci.mean - exact).abs() / exact;
+    eprintln!(
+        "M/M/2 via sidecar: {} ± {} vs {exact} ({:.2} %)",
+        ci.mean,
+        ci.half_width,
+        100.0 * rel
+    );
+    assert!(rel < 0.02, "{} vs {exact}", ci.mean);
+    assert!(ci.contains(exact));
+    let util: Vec<f64> = reps.iter().map(|r| r.stations[0].utilisation).collect();
+    let u = ConfidenceInterval::from_samples(&util, 0.99);
+    assert!((u.mean - 0.8).abs() < 0.01 && u.contains(0.8), "{u:?}");
+    // CPU = arrivals × 100 µs over the window: 1.6 vCPU.
+    let cpu = reps.iter().map(|r| r.stations[0].cpu_vcpu).sum::<f64>() / 10.0;
+    assert!((cpu - 1.6).abs() / 1.6 < 0.01, "{cpu}");
+    for r in &reps {
+        assert!(
+            r.stations[0].little_gap < 0.01,
+            "Little: {}",
+            r.stations[0].little_gap
+        );
+    }
+}
+
+/// At low load a chain's mean latency is the sum of its hops' means: entry → a → b, each hop
+/// through two sidecars (mean 100 µs each, no queueing at 50 rps), network 200 µs, processing
+/// 1 ms at every service.
+#[test]
+fn low_load_chain_mean_is_the_sum_of_hop_means() {
+    let c = cluster(
+        &[("entry", "app", 1), ("a", "app", 1), ("b", "app", 1)],
+        3,
+        1,
+    );
+    let mut mesh = presets::default_mesh_config(presets::istio_1_24());
+    mesh.costs.sidecar.service_time = DelaySpec::LogNormalCv {
+        mean: us(100),
+        cv: 0.5,
+    };
+    let net = DelaySpec::Constant { value: us(200) };
+    let proc = DelaySpec::Exponential { mean: us(1000) };
+    let spec = LatencySpec {
+        duration: SimDuration::from_secs(600),
+        warmup: SimDuration::from_secs(1),
+        load_balancing: LoadBalancing::RoundRobin,
+        network: NetworkSpec {
+            same_node: net,
+            same_zone: net,
+            cross_zone: net,
+            cross_cluster: net,
+        },
+        services: vec![
+            ServiceSpec {
+                processing: proc,
+                calls: vec![Call {
+                    target: 1,
+                    count: 1,
+                }],
+                mode: CallMode::Sequential,
+            },
+            ServiceSpec {
+                processing: proc,
+                calls: vec![Call {
+                    target: 2,
+                    count: 1,
+                }],
+                mode: CallMode::Sequential,
+            },
+            leaf(proc),
+        ],
+        traffic: vec![TrafficSpec {
+            name: "chain".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Poisson { rate: 50.0 },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+    };
+    let r = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 7);
+    // Hops: external → entry crosses one sidecar (server side), entry → a and a → b two each.
+    // Sum: 3 × 200 µs network + 5 × 100 µs sidecar + 3 × 1000 µs processing = 4.1 ms.
+    let mean = r.end_to_end[0].mean().as_secs_f64();
+    let n = r.end_to_end[0].count() as f64;
+    // Standard error from the exponential processing (the dominant variance): sqrt(3)·1 ms/√n.
+    let se = (3.0f64).sqrt() * 1e-3 / n.sqrt();
+    eprintln!("chain mean {mean} over {n} requests (se {se})");
+    assert!((mean - 4.1e-3).abs() < 4.0 * se + 2e-6, "{mean}");
+}
+
+/// Same seed, same results; the simulated `none` and `sidecar` modes see the same arrivals and
+/// the same processing times (common random numbers).
+#[test]
+fn determinism_and_common_random_numbers() {
+    let c = cluster(&[("front", "app", 3), ("back", "app", 2)], 4, 2);
+    let mesh = presets::default_mesh_config(presets::istio_1_24());
+    let spec = LatencySpec {
+        duration: SimDuration::from_secs(20),
+        warmup: SimDuration::from_secs(1),
+        load_balancing: LoadBalancing::LeastRequest,
+        network: NetworkSpec::default(),
+        services: vec![
+            ServiceSpec {
+                processing: DelaySpec::Exponential { mean: us(500) },
+                calls: vec![Call {
+                    target: 1,
+                    count: 3,
+                }],
+                mode: CallMode::Parallel,
+            },
+            leaf(DelaySpec::LogNormalCv {
+                mean: us(800),
+                cv: 1.0,
+            }),
+        ],
+        traffic: vec![TrafficSpec {
+            name: "t".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Mmpp {
+                rates: [200.0, 2000.0],
+                mean_durations: [SimDuration::from_secs(2), SimDuration::from_millis(500)],
+            },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+    };
+    let a = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
+    let b = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.hops.mean(), b.hops.mean());
+    assert_eq!(
+        a.end_to_end[0].quantile(0.99),
+        b.end_to_end[0].quantile(0.99)
+    );
+    let other = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 4);
+    assert_ne!(a.hops.mean(), other.hops.mean());
+    // Same arrivals in every mode.
+    let none = run_mode(&c, &mesh, MeshMode::None, &spec, 3);
+    let amb = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 3);
+    assert_eq!(a.arrivals, none.arrivals);
+    assert_eq!(a.arrivals, amb.arrivals);
+    // A mode's result does not depend on which other modes are simulated (each run is its own
+    // simulation with its own streams): ambient computed again equals ambient.
+    let amb2 = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 3);
+    assert_eq!(amb.events, amb2.events);
+    assert_eq!(amb.hops.quantile(0.9), amb2.hops.quantile(0.9));
+}
+
+/// Processing and network draws are keyed by the request, not by time: with proxies of zero
+/// service time the sidecar mode reproduces `none` exactly, hop by hop. (Sidecar requests
+/// change the placement and so the localities; one network distribution for every locality
+/// keeps the draws comparable.)
+#[test]
+fn zero_cost_proxies_reproduce_no_mesh_exactly() {
+    let c = cluster(&[("front", "app", 2), ("back", "app", 3)], 5, 2);
+    let mut mesh = presets::default_mesh_config(presets::istio_1_24());
+    mesh.costs.sidecar.service_time = ZERO;
+    let net = DelaySpec::LogNormalCv {
+        mean: us(150),
+        cv: 0.6,
+    };
+    let spec = LatencySpec {
+        duration: SimDuration::from_secs(10),
+        warmup: SimDuration::ZERO,
+        load_balancing: LoadBalancing::RoundRobin,
+        network: NetworkSpec {
+            same_node: net,
+            same_zone: net,
+            cross_zone: net,
+            cross_cluster: net,
+        },
+        services: vec![
+            ServiceSpec {
+                processing: DelaySpec::Exponential { mean: us(300) },
+                calls: vec![Call {
+                    target: 1,
+                    count: 2,
+                }],
+                mode: CallMode::Sequential,
+            },
+            leaf(DelaySpec::Exponential { mean: us(200) }),
+        ],
+        traffic: vec![TrafficSpec {
+            name: "t".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Poisson { rate: 500.0 },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+    };
+    let none = run_mode(&c, &mesh, MeshMode::None, &spec, 11);
+    let side = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 11);
+    assert_eq!(none.end_to_end[0].count(), side.end_to_end[0].count());
+    assert_eq!(none.end_to_end[0].mean(), side.end_to_end[0].mean());
+    assert_eq!(none.hops.quantile(0.99), side.hops.quantile(0.99));
+}
+
+/// A replayed trace delivers exactly its requests at its mean rate.
+#[test]
+fn trace_replay_reproduces_count_and_rate() {
+    let c = cluster(&[("srv", "app", 2)], 2, 1);
+    let mesh = presets::default_mesh_config(presets::istio_1_24());
+    // 1,000 arrivals at irregular instants over ~10 s.
+    let mut t = 0u64;
+    let offsets: Vec<u64> = (0..1000u64)
+        .map(|i| {
+            let v = t;
+            t += 2_000_000 + (i * 7_919 % 17) * 1_000_000;
+            v
+        })
+        .collect();
+    let span = meshsim_models::latency::arrivals::trace_span_ns(&offsets);
+    let arrival = Arrival::Trace {
+        offsets: offsets.clone().into(),
+        scale: 1.0,
+    };
+    let spec = LatencySpec {
+        duration: SimDuration::from_nanos(span),
+        warmup: SimDuration::ZERO,
+        load_balancing: LoadBalancing::RoundRobin,
+        network: NetworkSpec::default(),
+        services: vec![leaf(DelaySpec::Constant { value: us(100) })],
+        traffic: vec![TrafficSpec {
+            name: "trace".into(),
+            target: 0,
+            from: None,
+            arrival: arrival.clone(),
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+    };
+    let r = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 1);
+    assert_eq!(r.arrivals[0], 1000);
+    let rate = r.arrivals[0] as f64 / r.window_s;
+    assert!((rate - arrival.mean_rate()).abs() < 1e-9 * rate, "{rate}");
+    // Twice the speed over the same window: twice the requests (the trace repeats).
+    let mut fast = spec.clone();
+    fast.traffic[0].arrival = Arrival::Trace {
+        offsets: offsets.into(),
+        scale: 2.0,
+    };
+    let r = run_mode(&c, &mesh, MeshMode::Ambient, &fast, 1);
+    assert_eq!(r.arrivals[0], 2000);
+}

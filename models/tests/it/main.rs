@@ -1,0 +1,5 @@
+//! meshsim-models' integration tests: one binary, one module per area.
+
+mod decision;
+mod latency;
+mod packing;

@@ -1,0 +1,3 @@
+//! meshsim-scenarios' integration tests: one binary, one module per area.
+
+mod library;
