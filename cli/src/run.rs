@@ -227,9 +227,7 @@ pub fn write_outputs(
     staged.bytes("run.json", text.as_bytes())?;
     if plots {
         let dir = staged.staging_dir().to_path_buf();
-        for f in crate::plots::draw(&dir, &s.name, rr)? {
-            staged.register(&f);
-        }
+        crate::plots::draw(&dir, &s.name, rr)?;
     }
     Ok(())
 }

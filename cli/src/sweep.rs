@@ -59,21 +59,25 @@ struct PointRows {
     capacity: Vec<Row>,
 }
 
-fn fnv(bytes: &[u8], mut h: u64) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+/// Identifies a sweep, its base scenario and every file they read: a resume only continues the
+/// same sweep over the same data.
+fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
+    s.fingerprint(path, env!("CARGO_PKG_VERSION"))
+        .map_err(|e| Failure::Input(format!("error: cannot read a sweep input: {e}")))
 }
 
-/// Identifies a sweep and its base scenario: a resume only continues the same sweep.
-fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
-    let text = std::fs::read(path).map_err(|e| Failure::Other(e.into()))?;
-    let mut h = fnv(&text, 0xcbf2_9ce4_8422_2325);
-    h = fnv(s.scenario_text.as_bytes(), h);
-    h = fnv(env!("CARGO_PKG_VERSION").as_bytes(), h);
-    Ok(format!("{h:016x}"))
+/// Cuts a point log after its last complete line: a crash mid-write leaves a torn line, and
+/// the next append must not land on it.
+fn truncate_torn(log: &Path) -> anyhow::Result<()> {
+    let Ok(bytes) = std::fs::read(log) else {
+        return Ok(());
+    };
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if keep < bytes.len() {
+        let f = std::fs::OpenOptions::new().write(true).open(log)?;
+        f.set_len(keep as u64)?;
+    }
+    Ok(())
 }
 
 fn param_cell(v: &toml::Value) -> Cell {
@@ -381,7 +385,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
         })?;
         if have.trim() != fp {
             return Err(Failure::Input(format!(
-                "error: --resume {}: the sweep there was started from a different sweep file, base scenario or meshsim version",
+                "error: --resume {}: the sweep there was started from a different sweep file, base scenario, trace or meshsim version",
                 dir.display()
             )));
         }
@@ -389,8 +393,14 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state)
             .map_err(|e| Failure::Input(format!("error: {}: {e}", state.display())))?;
+        std::fs::write(
+            dir.join(crate::output::MARKER),
+            "meshsim output directory\n",
+        )
+        .map_err(|e| Failure::Other(e.into()))?;
         std::fs::write(&fp_path, &fp).map_err(|e| Failure::Other(e.into()))?;
     }
+    truncate_torn(&log_path).map_err(Failure::Other)?;
     let done = read_log(&log_path);
     let todo: Vec<u64> = (0..n).filter(|i| !done.contains_key(i)).collect();
 
@@ -469,6 +479,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
             a.sweep.display(),
             dir.display()
         );
+        drop(staged);
         std::process::exit(130);
     }
     write_tables(staged, &sw, &done).map_err(Failure::Other)?;

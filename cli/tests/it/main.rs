@@ -4,6 +4,7 @@
 mod commands;
 mod errors;
 mod golden;
+mod output;
 mod repro;
 mod schema;
 mod sweep;

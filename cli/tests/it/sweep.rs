@@ -347,3 +347,153 @@ fn every_output_column_is_reserved() {
         assert!(text(&o).1.contains("is already an output column"), "{c}");
     }
 }
+
+/// A three-point sweep over a scenario that replays `trace.csv`, all in `dir`.
+fn trace_sweep(dir: &Path) {
+    std::fs::write(
+        dir.join("trace.csv"),
+        "t\n0.0\n0.1\n0.25\n0.3\n0.5\n0.55\n0.8\n0.95\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("base.toml"),
+        r#"[scenario]
+name = "traced"
+modes = ["none", "sidecar"]
+replications = 1
+
+[latency]
+duration = "1s"
+warmup = "0s"
+
+[[pools]]
+name = "cpu"
+count = 2
+cpu = "16"
+memory = "64Gi"
+
+[[workloads]]
+name = "web"
+namespace = "shop"
+replicas = 2
+requests = { cpu = "500m", memory = "1Gi" }
+rps = 8
+
+[[traffic]]
+name = "replayed"
+service = "web"
+arrival = "trace"
+path = "trace.csv"
+column = "t"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sweep.toml"),
+        r#"[sweep]
+name = "traced"
+scenario = "base.toml"
+strategy = "grid"
+
+[[parameters]]
+path = "workloads.web.replicas"
+values = [2, 3, 4]
+"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_changed_trace_refuses_the_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    trace_sweep(dir.path());
+    let o = meshsim(
+        dir.path(),
+        &[
+            "sweep",
+            "sweep.toml",
+            "--out",
+            "o",
+            "--quiet",
+            "--stop-after",
+            "1",
+            "--threads",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(130), "{:?}", text(&o));
+    // One more arrival in the trace: the finished point no longer stands for this sweep.
+    let mut trace = std::fs::read_to_string(dir.path().join("trace.csv")).unwrap();
+    trace.push_str("0.99\n");
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    let o = meshsim(
+        dir.path(),
+        &["sweep", "sweep.toml", "--resume", "o", "--quiet"],
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("different sweep file, base scenario, trace"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o/sweep.csv").exists());
+}
+
+#[test]
+fn a_torn_last_line_is_dropped_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    trace_sweep(dir.path());
+    let whole = meshsim(
+        dir.path(),
+        &["sweep", "sweep.toml", "--out", "whole", "--quiet"],
+    );
+    assert_eq!(whole.status.code(), Some(0), "{:?}", text(&whole));
+    let o = meshsim(
+        dir.path(),
+        &[
+            "sweep",
+            "sweep.toml",
+            "--out",
+            "o",
+            "--quiet",
+            "--stop-after",
+            "2",
+            "--threads",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(130), "{:?}", text(&o));
+    // A crash in the middle of writing the second point.
+    let log = dir.path().join("o/.meshsim-sweep/points.jsonl");
+    let text_log = std::fs::read_to_string(&log).unwrap();
+    let first_end = text_log.find('\n').unwrap() + 1;
+    let torn = &text_log[..first_end + (text_log.len() - first_end) / 2];
+    std::fs::write(&log, torn).unwrap();
+    // The next point lands on a line of its own, not on the torn one.
+    let o = meshsim(
+        dir.path(),
+        &[
+            "sweep",
+            "sweep.toml",
+            "--resume",
+            "o",
+            "--quiet",
+            "--stop-after",
+            "1",
+            "--threads",
+            "1",
+        ],
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: 2 of 3 points done"), "{err}");
+    let o = meshsim(
+        dir.path(),
+        &["sweep", "sweep.toml", "--resume", "o", "--quiet"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_eq!(
+        read(&dir.path().join("whole"), "sweep.csv"),
+        read(&dir.path().join("o"), "sweep.csv")
+    );
+}

@@ -32,7 +32,7 @@ mod path;
 mod points;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use meshsim_models::mesh::MeshMode;
 use toml::Table;
@@ -101,6 +101,50 @@ impl Sweep {
             set_path(&mut doc, &param.path, v.clone())?;
         }
         toml::to_string(&doc).map_err(|e| e.to_string())
+    }
+}
+
+impl Sweep {
+    /// Every file the sweep reads: the sweep file, its base scenario, and the traces the base
+    /// scenario (as point 0 completes it) or a `…path` parameter's listed values name.
+    pub fn inputs(&self, sweep_path: &Path) -> Vec<PathBuf> {
+        let mut v = vec![sweep_path.to_path_buf(), self.scenario_path.clone()];
+        let base_dir = self.scenario_path.parent();
+        if self.point_count() > 0
+            && let Ok(text) = self.apply(&self.point(0))
+            && let Ok(s) = crate::parse_in("", &text, base_dir)
+        {
+            v.extend(s.traces.into_iter().flatten().map(|t| t.path));
+        }
+        for p in &self.parameters {
+            if p.path.ends_with(".path")
+                && let points::Domain::Values(vals) = &p.domain
+            {
+                for val in vals {
+                    if let Some(f) = val.as_str() {
+                        v.push(base_dir.map_or_else(|| PathBuf::from(f), |b| b.join(f)));
+                    }
+                }
+            }
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// A SHA-256 over the content of every input (see [`Sweep::inputs`]) and `version`: a
+    /// resumed or sharded sweep continues only the same sweep over the same data.
+    pub fn fingerprint(&self, sweep_path: &Path, version: &str) -> Result<String, String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(version.as_bytes());
+        for f in self.inputs(sweep_path) {
+            let bytes = crate::trace::read_capped(&f, crate::trace::MAX_TRACE_BYTES)
+                .map_err(|e| format!("{}: {e}", f.display()))?;
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
