@@ -1,5 +1,7 @@
 //! Shared helpers for meshsim's workspace-level integration tests.
 
+pub mod fuzz;
+
 use std::path::{Path, PathBuf};
 
 use meshsim_models::latency::{self, LatencyRun};

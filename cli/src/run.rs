@@ -44,7 +44,8 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
             .map_err(|e| whole(format!("the `scenario` object cannot be read: {e}")))?;
         let text = toml::to_string(&t)
             .map_err(|e| whole(format!("the `scenario` object cannot be read: {e}")))?;
-        return meshsim_scenarios::parse(&format!("{name} (scenario)"), &text);
+        return meshsim_scenarios::parse(&name, &text)
+            .map_err(|d| d.relocated(&name, None, "scenario."));
     }
     meshsim_scenarios::load(path)
 }

@@ -36,9 +36,10 @@ pub struct SweepArgs {
     /// Output directory [default: meshsim-out/<sweep name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores]. Results do not depend on it. Example: --threads 2
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads, 1 to 1024 [default: all cores]. Results do not depend on it. Example:
+    /// --threads 2
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Finish an interrupted sweep in DIR: completed points are kept, the rest are run, and the
     /// final tables are those of an uninterrupted run.
     #[arg(long, value_name = "DIR")]
@@ -96,8 +97,11 @@ fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
         .apply(&point)
         .map_err(|e| Failure::Input(format!("error: point {i}: {e}")))?;
     let name = sw.scenario_path.display().to_string();
-    let mut s = meshsim_scenarios::parse_in(&name, &text, sw.scenario_path.parent())
-        .map_err(|d| Failure::Input(sweep::point_error(sw, i, &point, &d).to_string()))?;
+    let mut s =
+        meshsim_scenarios::parse_in(&name, &text, sw.scenario_path.parent()).map_err(|d| {
+            let d = d.relocated(&name, Some(&sw.scenario_text), "");
+            Failure::Input(sweep::point_error(sw, i, &point, &d).to_string())
+        })?;
     // 63 bits, so the seed prints as given and `meshsim run --seed` reproduces the point.
     s.seed = meshsim_core::rng::RngStreams::new(sw.seed).child_seed("point", i) >> 1;
     if let Some(r) = sw.replications {
@@ -362,7 +366,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| PathBuf::from("meshsim-out").join(&sw.name));
     // Check every point's scenario before any work: a bad value stops the sweep at once.
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.unwrap_or(0))
+        .num_threads(a.threads.map_or(0, usize::from))
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
     pool.install(|| {

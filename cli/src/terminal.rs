@@ -217,19 +217,22 @@ pub fn print_summary(
     let detail = &rr.latency_detail;
     if !detail.is_empty() {
         let nm = |i: usize| r[i].unmodelled.latency;
-        let failed = |i: usize, k: usize| !detail[i].dists[k].valid();
+        let saturated = |i: usize| detail[i].saturation.is_some();
+        let failed = |i: usize, k: usize| detail[i].dists[k].failed_requests > 0.0;
         let hop_cell = |i: usize, v: EstCell| {
             if r[i].mode == MeshMode::None {
                 "–".into()
             } else if nm(i) {
                 "n/m".into()
+            } else if saturated(i) {
+                "saturated".into()
             } else if failed(i, 0) {
                 "failed requests".into()
             } else {
                 cell(v, true)
             }
         };
-        if detail.iter().any(|d| !d.dists[0].valid()) {
+        if detail.iter().any(|d| d.dists[0].failed_requests > 0.0) {
             row("failed requests per replication", &|i| {
                 format!("{:.0}", detail[i].dists[0].failed_requests)
             });
@@ -252,6 +255,8 @@ pub fn print_summary(
             let graph = |i: usize, f: &dyn Fn(usize) -> String| {
                 if nm(i) {
                     "n/m".into()
+                } else if saturated(i) {
+                    "saturated".into()
                 } else if failed(i, 1 + g) {
                     format!("{:.0} failed/rep", detail[i].dists[1 + g].failed_requests)
                 } else {
@@ -302,6 +307,8 @@ pub fn print_summary(
         row("proxy CPU simulated, from [[traffic]] (vCPU)", &|i| {
             if r[i].unmodelled.proxy_cpu {
                 "n/m".into()
+            } else if saturated(i) {
+                "saturated".into()
             } else {
                 cell(lat[i].proxy_cpu_simulated_vcpu, false)
             }

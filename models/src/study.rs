@@ -94,7 +94,9 @@ pub struct LatencyCells {
     pub estimator: Option<meshsim_core::stats::Estimator>,
     /// Failed requests per replication over all call graphs.
     pub failed_requests: Option<f64>,
-    /// Proxy CPU from the request simulation, vCPU.
+    /// Whether the mode was saturated (the load is more than its proxies serve).
+    pub saturated: Option<bool>,
+    /// Proxy CPU from the request simulation, vCPU (not reported for a saturated mode).
     pub proxy_cpu_simulated_vcpu: EstCell,
     /// Highest proxy utilisation.
     pub max_proxy_utilisation: Option<f64>,
@@ -273,6 +275,12 @@ fn latency_warnings(
     warnings: &mut Vec<String>,
 ) {
     for ml in detail {
+        if let Some(why) = &ml.saturation {
+            warnings.push(format!(
+                "{}: saturated — {why}; the offered load is more than its proxies serve, so its latency is not reported (n/m)",
+                ml.mode.as_str()
+            ));
+        }
         let above = 100.0 * spec.utilisation_warning;
         for w in ml.warnings.iter().take(10) {
             warnings.push(format!(
@@ -427,7 +435,8 @@ fn simulate_latency(
                 .and_then(|c| est(latency::lookup(&ml.dists[1 + c].stats, "p99"))),
             estimator: Some(hop.estimator),
             failed_requests: Some(hop.failed_requests),
-            proxy_cpu_simulated_vcpu: (!r.unmodelled.proxy_cpu)
+            saturated: Some(ml.saturation.is_some()),
+            proxy_cpu_simulated_vcpu: (!r.unmodelled.proxy_cpu && ml.saturation.is_none())
                 .then(|| (ml.cpu_total_vcpu.mean, ml.cpu_total_vcpu.ci())),
             max_proxy_utilisation: max_util,
         });

@@ -7,8 +7,7 @@ use toml::Spanned;
 
 use crate::diag::{Diagnostic, KeyIndex, Source};
 
-/// Most errors reported for one file; the rest are counted in a last line.
-pub const MAX_ERRORS: usize = 50;
+pub use crate::limits::MAX_ERRORS;
 
 /// Collects diagnostics while checking one file.
 pub(crate) struct Ctx<'a> {

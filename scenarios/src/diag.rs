@@ -42,7 +42,7 @@ impl fmt::Display for Diagnostic {
         if !self.key.is_empty() {
             write!(f, ": {}", self.key)?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", shorten_quoted(&self.message))?;
         if let Some((text, start, len)) = &self.snippet {
             let n = self.line.to_string();
             let pad = " ".repeat(n.len());
@@ -55,10 +55,32 @@ impl fmt::Display for Diagnostic {
         }
         if let Some(h) = &self.help {
             let pad = " ".repeat(self.line.to_string().len());
-            write!(f, "\n{pad} = help: {h}")?;
+            write!(f, "\n{pad} = help: {}", shorten_quoted(h))?;
         }
         Ok(())
     }
+}
+
+/// Longest name quoted whole in a message (between backticks), characters.
+const QUOTE_CHARS: usize = 60;
+
+/// `text` with every backticked name longer than [`QUOTE_CHARS`] cut to its start and its
+/// length: a 300 kB name a user typed is named, not printed.
+fn shorten_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let n = part.chars().count();
+        if i % 2 == 1 && n > QUOTE_CHARS {
+            out.extend(part.chars().take(QUOTE_CHARS / 2));
+            out.push_str(&format!("… ({n} characters)"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Several problems, reported together.
@@ -125,13 +147,13 @@ impl Source<'_> {
             d.line = line;
             d.column = column;
             d.key = keys.path_at(span.start).unwrap_or_default();
-            let line_text = self.text.lines().nth(line - 1).unwrap_or("").to_string();
+            let line_text = self.text.lines().nth(line - 1).unwrap_or("");
             let end = span.end.min(self.text.len()).max(span.start);
             let len = self.text[span.start..end]
                 .split('\n')
                 .next()
                 .map_or(1, |s| s.chars().count());
-            d.snippet = Some((line_text, column - 1, len.max(1)));
+            d.snippet = Some(excerpt(line_text, column - 1, len.max(1)));
         }
         d
     }
@@ -140,6 +162,36 @@ impl Source<'_> {
     pub fn whole(&self, message: impl Into<String>) -> Diagnostic {
         self.at(None, message)
     }
+}
+
+/// Widest excerpt of a line quoted in a message, characters.
+pub const EXCERPT_CHARS: usize = 100;
+
+/// At most [`EXCERPT_CHARS`] of `line` around the span (`start`, `len` in characters), with
+/// control characters shown as `?`: a message quotes a short, printable excerpt, never a whole
+/// (possibly huge, possibly binary) line.
+fn excerpt(line: &str, start: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let from = start.saturating_sub(EXCERPT_CHARS / 4).min(chars.len());
+    let to = (from + EXCERPT_CHARS).min(chars.len());
+    let mut text: String = chars[from..to]
+        .iter()
+        .map(|&c| if c.is_control() { '?' } else { c })
+        .collect();
+    let mut at = start - from.min(start);
+    if from > 0 {
+        text.insert(0, '…');
+        at += 1;
+    }
+    if to < chars.len() {
+        text.push('…');
+    }
+    let shown = text.chars().count();
+    (
+        text,
+        at.min(shown),
+        len.min(shown.saturating_sub(at).max(1)),
+    )
 }
 
 /// A document parsed once for key-path lookups: a file with thousands of errors is not parsed
@@ -169,6 +221,66 @@ impl KeyIndex {
             .filter(|(s, e, _)| *s <= offset && offset < *e)
             .max_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)))
             .map(|(_, _, p)| p.clone())
+    }
+}
+
+impl KeyIndex {
+    /// The byte span of the value at key path `path` (`pools[1].count`), if the document has it.
+    pub fn span_of(&self, path: &str) -> Option<Range<usize>> {
+        self.spans
+            .iter()
+            .rfind(|(_, _, p)| p == path)
+            .map(|(s, e, _)| *s..*e)
+    }
+}
+
+impl Diagnostics {
+    /// The same problems, found in a document meshsim generated from `file` (a sweep point
+    /// from its base scenario, a `run.json`'s scenario): lines of the generated text mean
+    /// nothing to the user, so each problem is placed where its key is in `file`'s `text`
+    /// (when `text` is TOML and has the key), or cited by key path alone, prefixed with
+    /// `key_prefix`.
+    pub fn relocated(self, file: &str, text: Option<&str>, key_prefix: &str) -> Diagnostics {
+        let src = text.map(|t| {
+            (
+                Source {
+                    name: file,
+                    text: t,
+                },
+                KeyIndex::build(t),
+            )
+        });
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|d| {
+                    let span = src
+                        .as_ref()
+                        .filter(|_| !d.key.is_empty())
+                        .and_then(|(_, k)| k.span_of(&d.key));
+                    let mut out = match (&src, span) {
+                        (Some((src, keys)), Some(span)) => src.at_with(Some(span), "", keys),
+                        _ => Diagnostic {
+                            file: file.to_string(),
+                            line: 0,
+                            column: 0,
+                            key: String::new(),
+                            message: String::new(),
+                            help: None,
+                            snippet: None,
+                        },
+                    };
+                    out.key = if d.key.is_empty() {
+                        key_prefix.trim_end_matches('.').to_string()
+                    } else {
+                        format!("{key_prefix}{}", d.key)
+                    };
+                    out.message = d.message;
+                    out.help = d.help;
+                    out
+                })
+                .collect(),
+        )
     }
 }
 
@@ -261,11 +373,76 @@ pub fn choice_help(got: &str, allowed: &[&str]) -> String {
     }
 }
 
+/// The 1-based line with the most dotted-key segments or open brackets, and that depth.
+fn deepest_line(text: &str) -> (usize, usize) {
+    let mut best = (1, 0);
+    let mut open = 0usize;
+    for (i, l) in text.lines().enumerate() {
+        let mut quoted = false;
+        let mut dots = 0;
+        let mut deepest = open;
+        for c in l.chars() {
+            match c {
+                '"' | '\'' => quoted = !quoted,
+                '.' if !quoted => dots += 1,
+                '[' | '{' if !quoted => {
+                    open += 1;
+                    deepest = deepest.max(open);
+                }
+                ']' | '}' if !quoted => open = open.saturating_sub(1),
+                '#' if !quoted => break,
+                _ => {}
+            }
+        }
+        let depth = deepest.max(dots + 1);
+        if depth > best.1 {
+            best = (i + 1, depth);
+        }
+    }
+    best
+}
+
+/// The byte span of 1-based line `line`.
+fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
+    let mut start = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            return Some(start..start + l.len().max(1).min(text.len() - start));
+        }
+        start += l.len() + 1;
+    }
+    None
+}
+
 /// Turns a TOML or serde error into a diagnostic, with a suggestion for unknown keys and
 /// unknown variants.
 pub fn from_toml_error(src: &Source<'_>, e: &toml::de::Error) -> Diagnostic {
     let msg = e.message().trim().to_string();
     let mut d = src.at(e.span(), msg.clone());
+    // A syntax error on the first line that holds anything: the file may not be TOML at all
+    // (a path typed by mistake, `/etc/passwd`), so none of it is quoted.
+    let first_content = src
+        .text
+        .lines()
+        .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map_or(1, |i| i + 1);
+    if d.line == first_content && DeTable::parse(src.text).is_err() {
+        d.snippet = None;
+    }
+    if msg == "duplicate key"
+        && let Some(span) = e.span()
+    {
+        let key = src.text.get(span).unwrap_or("").trim();
+        d.message = format!("duplicate key `{key}`: each key may be given once per table");
+    }
+    if msg.contains("recursion limit") && e.span().is_none() {
+        // The parser gives no place: find the deepest line ourselves.
+        let (line, depth) = deepest_line(src.text);
+        d = src.at(
+            line_span(src.text, line),
+            format!("nested {depth} levels deep, more than the TOML reader accepts (a scenario nests a handful)"),
+        );
+    }
     let backticked = |s: &str| -> Vec<String> {
         s.split('`')
             .enumerate()

@@ -9,6 +9,7 @@ mod ctx;
 pub mod diag;
 pub mod file;
 pub mod limits;
+pub mod read;
 pub mod render;
 mod resolve;
 pub mod sweep;
@@ -102,7 +103,8 @@ pub fn read_bounded(path: &Path) -> Result<String, Diagnostics> {
             snippet: None,
         }])
     };
-    let bytes = trace::read_capped(path, limits::MAX_FILE_BYTES).map_err(whole)?;
+    let bytes =
+        read::read_capped(path, limits::MAX_FILE_BYTES).map_err(|e| whole(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| {
         whole(format!(
             "the file is not UTF-8 text (invalid byte at offset {})",

@@ -25,3 +25,5 @@ pub const MAX_ZONES: usize = 100;
 pub const MAX_REPLICATIONS: u64 = 1_000;
 /// Size of a scenario or sweep file read into memory, bytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most errors reported for one file; the rest are counted in a last line.
+pub const MAX_ERRORS: usize = 50;

@@ -6,7 +6,7 @@
 //! in rows and in time span, and errors quote nothing of the file except column names that look
 //! like column names.
 
-use std::io::Read;
+use crate::read::{ReadError, read_capped};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -33,8 +33,8 @@ pub const MAX_TRACE_SPAN_S: f64 = 10.0 * 365.25 * 86_400.0;
 #[non_exhaustive]
 pub enum TraceError {
     /// The file could not be read (or is not a regular file, or is too large).
-    #[error("{0}")]
-    Read(String),
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// The file has no rows, or no header.
     #[error("is empty: a trace needs a header line and at least two rows")]
     Empty,
@@ -65,36 +65,6 @@ pub enum TraceError {
     TooLong(f64),
 }
 
-/// Reads at most `limit` bytes of a regular file: devices, pipes and directories are refused, and
-/// a file that grows past the limit while read is refused too (the reported length is not
-/// trusted).
-pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a file".into());
-    }
-    if !meta.is_file() {
-        return Err("is not a regular file (a device, pipe or socket); give a file".into());
-    }
-    if meta.len() > limit {
-        return Err(format!(
-            "the file is {} bytes; meshsim reads files up to {limit} bytes",
-            meta.len()
-        ));
-    }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let mut buf = Vec::with_capacity(meta.len().min(limit) as usize);
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    if buf.len() as u64 > limit {
-        return Err(format!(
-            "the file is larger than {limit} bytes, the most meshsim reads"
-        ));
-    }
-    Ok(buf)
-}
-
 /// Whether a header cell looks like a column name (so it can be quoted in a message).
 fn looks_like_column(s: &str) -> bool {
     !s.is_empty()
@@ -106,7 +76,7 @@ fn looks_like_column(s: &str) -> bool {
 /// Reads a CSV trace: the `column` of every row, as seconds or as a timestamp, sorted, as
 /// nanosecond offsets from the first.
 pub fn load_trace(path: &Path, column: &str) -> Result<Arc<[u64]>, TraceError> {
-    let bytes = read_capped(path, MAX_TRACE_BYTES).map_err(TraceError::Read)?;
+    let bytes = read_capped(path, MAX_TRACE_BYTES)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -264,21 +234,5 @@ mod tests {
         let (_d, p) = write("Time,x\n1,2\n");
         let e = load_trace(&p, "time").unwrap_err().to_string();
         assert!(e.contains("did you mean `Time`?"), "{e}");
-    }
-
-    #[test]
-    fn only_regular_files_are_read_and_never_past_the_cap() {
-        let d = tempfile::tempdir().unwrap();
-        assert!(read_capped(d.path(), 10).unwrap_err().contains("directory"));
-        #[cfg(unix)]
-        assert!(
-            read_capped(Path::new("/dev/zero"), 10)
-                .unwrap_err()
-                .contains("not a regular file")
-        );
-        let p = d.path().join("big");
-        std::fs::write(&p, vec![b'x'; 11]).unwrap();
-        assert!(read_capped(&p, 10).unwrap_err().contains("10 bytes"));
-        assert_eq!(read_capped(&p, 11).unwrap().len(), 11);
     }
 }

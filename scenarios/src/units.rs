@@ -25,13 +25,70 @@ impl fmt::Display for UnitError {
 
 /// A parsed decimal number times `2^pow2 × 10^pow10`.
 struct Decimal {
+    /// The first 36 significant digits.
     digits: u128,
+    /// Whether a non-zero digit was dropped after them (the value is a little larger).
+    inexact: bool,
     pow10: i32,
     pow2: u32,
 }
 
 const QUANTITY_HELP: &str = "a number with an optional suffix: Ki Mi Gi Ti Pi Ei (powers of 1024), \
      n u m k M G T P E (powers of 1000), or an exponent like 1e3";
+
+/// Quantity suffixes and what they multiply by: `(suffix, power of 10, power of 2)`.
+const QUANTITY_SUFFIXES: [(&str, i32, u32); 15] = [
+    ("Ki", 0, 10),
+    ("Mi", 0, 20),
+    ("Gi", 0, 30),
+    ("Ti", 0, 40),
+    ("Pi", 0, 50),
+    ("Ei", 0, 60),
+    ("n", -9, 0),
+    ("u", -6, 0),
+    ("m", -3, 0),
+    ("k", 3, 0),
+    ("M", 6, 0),
+    ("G", 9, 0),
+    ("T", 12, 0),
+    ("P", 15, 0),
+    ("E", 18, 0),
+];
+
+/// Single duration units (a duration may combine them: `1h30m`).
+const DURATION_UNITS: [&str; 7] = ["ns", "us", "µs", "ms", "s", "m", "h"];
+
+/// Where the number of `s` ends: the one split of number and unit every parser here uses.
+fn number_end(s: &str) -> usize {
+    s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len())
+}
+
+/// Whether `u` is a quantity suffix or a single duration unit (what a value can be written in).
+pub fn is_unit(u: &str) -> bool {
+    QUANTITY_SUFFIXES.iter().any(|q| q.0 == u) || DURATION_UNITS.contains(&u)
+}
+
+/// A value written as a number and one unit (`"60Mi"`, `"2.5ms"`, `"40"`): the number, the unit
+/// (empty for none) and whether the number is written without a decimal point. Sweeps
+/// interpolate the number and write the unit back, so the unit must be a single quantity
+/// suffix or duration unit; the scenario parser then reads the result by the same grammar.
+pub fn split_number_unit(s: &str) -> Result<(f64, &str, bool), UnitError> {
+    let t = s.trim();
+    let end = number_end(t);
+    let (num, unit) = t.split_at(end);
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| UnitError(format!("`{s}` is not a number with a unit")))?;
+    if !unit.is_empty() && !is_unit(unit) {
+        return Err(UnitError(format!(
+            "`{s}` has unit `{unit}`: expected a number with one unit, Ki Mi Gi Ti Pi Ei (powers of 1024), n u m k M G T P E (powers of 1000) or a duration unit ns us µs ms s m h"
+        )));
+    }
+    Ok((n, unit, !num.contains('.')))
+}
 
 fn parse_decimal(s: &str) -> Result<Decimal, UnitError> {
     let bad = || UnitError(format!("`{s}` is not a quantity: expected {QUANTITY_HELP}"));
@@ -47,43 +104,43 @@ fn parse_decimal(s: &str) -> Result<Decimal, UnitError> {
         )));
     }
     let s = s.strip_prefix('+').unwrap_or(s);
-    let num_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, suffix) = s.split_at(num_end);
+    let (num, suffix) = s.split_at(number_end(s));
     if num.is_empty() || num == "." || num.matches('.').count() > 1 {
         return Err(bad());
     }
     let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
     let mut digits: u128 = 0;
     let mut pow10: i32 = 0;
-    for c in int_part.chars().chain(frac_part.chars()) {
-        digits = digits
-            .checked_mul(10)
-            .and_then(|d| d.checked_add(u128::from(c as u8 - b'0')))
-            .ok_or_else(|| UnitError(format!("`{s}` has too many digits")))?;
+    let mut inexact = false;
+    // Keep 36 significant digits (well inside u128); past them, integer digits scale the
+    // value and fraction digits only mark it inexact, so any length of "0.000…01" parses.
+    let mut kept = 0u32;
+    for c in int_part.chars() {
+        let d = u128::from(c as u8 - b'0');
+        if kept < 36 {
+            digits = digits * 10 + d;
+            kept += u32::from(digits != 0);
+        } else {
+            pow10 = pow10.saturating_add(1);
+            inexact |= d != 0;
+        }
     }
-    pow10 -= frac_part.len() as i32;
+    for c in frac_part.chars() {
+        let d = u128::from(c as u8 - b'0');
+        if kept < 36 {
+            digits = digits * 10 + d;
+            kept += u32::from(digits != 0);
+            pow10 = pow10.saturating_sub(1);
+        } else {
+            inexact |= d != 0;
+        }
+    }
     let (p10, p2) = match suffix {
         "" => (0, 0),
-        "Ki" => (0, 10),
-        "Mi" => (0, 20),
-        "Gi" => (0, 30),
-        "Ti" => (0, 40),
-        "Pi" => (0, 50),
-        "Ei" => (0, 60),
-        "n" => (-9, 0),
-        "u" => (-6, 0),
-        "m" => (-3, 0),
-        "k" => (3, 0),
-        "M" => (6, 0),
-        "G" => (9, 0),
-        "T" => (12, 0),
-        "P" => (15, 0),
-        "E" => (18, 0),
+        u if let Some(&(_, p10, p2)) = QUANTITY_SUFFIXES.iter().find(|q| q.0 == u) => (p10, p2),
         e if e.starts_with(['e', 'E']) => {
             let exp: i32 = e[1..].parse().map_err(|_| bad())?;
-            if !(-30..=30).contains(&exp) {
+            if !(-100_000..=100_000).contains(&exp) {
                 return Err(UnitError(format!("`{s}`: exponent out of range")));
             }
             (exp, 0)
@@ -96,29 +153,35 @@ fn parse_decimal(s: &str) -> Result<Decimal, UnitError> {
     };
     Ok(Decimal {
         digits,
-        pow10: pow10 + p10,
+        inexact,
+        pow10: pow10.saturating_add(p10),
         pow2: p2,
     })
 }
 
-/// `ceil(d × 10^scale10)` as an integer, or an error past `u64::MAX`.
+/// `ceil(d × 10^scale10)` as an integer, or an error past `u64::MAX`. A positive value
+/// smaller than the unit rounds up to 1, however small (`1e-300` CPU is 1m).
 fn to_integer_ceil(d: &Decimal, scale10: i32, original: &str) -> Result<u64, UnitError> {
     let too_big = || UnitError(format!("`{original}` is too large"));
-    let mut num = d.digits;
-    num = num
-        .checked_shl(d.pow2)
-        .filter(|_| d.pow2 < 100)
-        .ok_or_else(too_big)?;
-    if num != 0 && d.pow2 > 0 && (num >> d.pow2) != d.digits {
+    if d.digits == 0 {
+        return Ok(0);
+    }
+    if d.pow2 >= 100 || d.digits.leading_zeros() < d.pow2 {
         return Err(too_big());
     }
-    let p = d.pow10 + scale10;
+    let num = d.digits << d.pow2;
+    let p = d.pow10.saturating_add(scale10);
     let value = if p >= 0 {
-        let f = 10u128.checked_pow(p as u32).ok_or_else(too_big)?;
+        // Digits dropped past the 36th exist only with more than 36 integer digits, which is
+        // past u64 whatever the unit, so `inexact` does not matter here.
+        let f = 10u128.checked_pow(p.unsigned_abs()).ok_or_else(too_big)?;
         num.checked_mul(f).ok_or_else(too_big)?
     } else {
-        let f = 10u128.checked_pow((-p) as u32).ok_or_else(too_big)?;
-        num.div_ceil(f)
+        match 10u128.checked_pow(p.unsigned_abs()) {
+            Some(f) => num / f + u128::from(!num.is_multiple_of(f) || d.inexact),
+            // Below 10^-38 of the unit: rounds up to one.
+            None => 1,
+        }
     };
     u64::try_from(value).map_err(|_| too_big())
 }
@@ -156,9 +219,10 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, UnitError> {
     let mut rest = t;
     let mut total: u128 = 0;
     while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| bad("missing unit"))?;
+        let n_end = number_end(rest);
+        if n_end == rest.len() {
+            return Err(bad("missing unit"));
+        }
         let (num, tail) = rest.split_at(n_end);
         if num.is_empty() {
             return Err(bad("missing number"));
@@ -345,6 +409,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_number_and_one_unit_split_by_the_quantity_grammar() {
+        assert_eq!(split_number_unit("60Mi"), Ok((60.0, "Mi", true)));
+        assert_eq!(split_number_unit("2.5ms"), Ok((2.5, "ms", false)));
+        assert_eq!(split_number_unit("40"), Ok((40.0, "", true)));
+        assert_eq!(
+            split_number_unit("3e3"),
+            Err(UnitError(
+                "`3e3` has unit `e3`: expected a number with one unit, Ki Mi Gi Ti Pi Ei (powers of 1024), n u m k M G T P E (powers of 1000) or a duration unit ns us µs ms s m h".into()
+            ))
+        );
+        assert!(split_number_unit("1h30m").is_err(), "one unit only");
+        assert!(split_number_unit("40Mb").unwrap_err().0.contains("`Mb`"));
+        assert!(split_number_unit("Mi").is_err());
+        // What the split accepts, the scenario parser reads.
+        for (s, bytes) in [("60Mi", 60 << 20), ("1.5Gi", 3 << 29), ("7k", 7000)] {
+            assert!(split_number_unit(s).is_ok());
+            assert_eq!(parse_bytes(s), Ok(bytes));
+        }
+    }
+
+    #[test]
     fn cpu_quantities() {
         assert_eq!(parse_cpu_milli("500m"), Ok(500));
         assert_eq!(parse_cpu_milli("2"), Ok(2000));
@@ -358,6 +443,38 @@ mod tests {
         assert!(parse_cpu_milli("2cores").is_err());
         assert!(parse_cpu_milli("").is_err());
         assert!(parse_cpu_milli("1.2.3").is_err());
+    }
+
+    #[test]
+    fn tiny_and_long_quantities_round_up_instead_of_failing() {
+        // However small, a positive request rounds up to one unit, as documented.
+        assert_eq!(parse_cpu_milli("1e-300"), Ok(1));
+        assert_eq!(parse_bytes("1e-300"), Ok(1));
+        let tiny = format!("0.{}1", "0".repeat(400));
+        assert_eq!(parse_cpu_milli(&tiny), Ok(1));
+        assert_eq!(parse_cpu_milli("0"), Ok(0));
+        assert_eq!(parse_cpu_milli(&format!("0.{}", "0".repeat(400))), Ok(0));
+        // A digit past the 36th that is not zero still rounds up.
+        let long = format!("1.{}1", "0".repeat(60));
+        assert_eq!(parse_cpu_milli(&long), Ok(1001));
+        assert_eq!(parse_bytes(&long), Ok(2));
+        let exact = format!("1.{}", "0".repeat(60));
+        assert_eq!(parse_bytes(&exact), Ok(1));
+        // 2^64 bytes written out in 20 digits is too large; 36+ integer digits too.
+        assert!(parse_bytes("18446744073709551616").is_err());
+        assert_eq!(parse_bytes("18446744073709551615"), Ok(u64::MAX));
+        assert!(
+            parse_bytes(&"9".repeat(50))
+                .unwrap_err()
+                .0
+                .contains("too large")
+        );
+        assert!(
+            parse_bytes("1e100001")
+                .unwrap_err()
+                .0
+                .contains("exponent out of range")
+        );
     }
 
     #[test]

@@ -207,6 +207,7 @@ pub struct Scheduler<E> {
     free: Vec<u32>,
     cancelled_pending: usize,
     error: Option<SimError>,
+    stopped: bool,
 }
 
 impl<E> std::fmt::Debug for Scheduler<E> {
@@ -236,6 +237,7 @@ impl<E> Scheduler<E> {
             free: Vec::new(),
             cancelled_pending: 0,
             error: None,
+            stopped: false,
         }
     }
 
@@ -313,6 +315,15 @@ impl<E> Scheduler<E> {
         }
     }
 
+    /// Schedules `event` after `delay`, or at the end of time ([`SimTime::MAX`]) if that
+    /// overflows the clock: for delays drawn from a heavy-tailed distribution, whose rare huge
+    /// draws mean "not within any run" rather than an error.
+    #[inline]
+    pub fn schedule_in_saturating(&mut self, delay: SimDuration, event: E) -> EventId {
+        let at = self.now.checked_add(delay).unwrap_or(SimTime::MAX);
+        self.insert(at, event)
+    }
+
     /// Cancels a pending event, dropping it now. Returns `false` if it already fired or was
     /// already cancelled.
     pub fn cancel(&mut self, id: EventId) -> bool {
@@ -324,6 +335,18 @@ impl<E> Scheduler<E> {
             }
             _ => false,
         }
+    }
+
+    /// Asks the run to stop after the event being handled: the `run*` call returns
+    /// [`StopReason::Stopped`] with the clock at this event's time, and so does every later one.
+    /// A model calls it when going on would be meaningless or unbounded (a saturated queue).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Whether [`Scheduler::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     fn fail(&mut self, e: SimError) {
@@ -373,6 +396,8 @@ pub enum StopReason {
     TimeReached,
     /// The requested number of events was processed.
     EventCountReached,
+    /// The model called [`Scheduler::stop`].
+    Stopped,
 }
 
 /// What a `run*` call did.
@@ -466,6 +491,12 @@ impl<M: Model> Simulation<M> {
         }
         let mut events = 0;
         loop {
+            if self.sched.stopped {
+                return Ok(RunSummary {
+                    events,
+                    reason: StopReason::Stopped,
+                });
+            }
             match self.sched.peek_time() {
                 Some(t) if t <= end => {
                     self.step_inner()?;
@@ -500,6 +531,12 @@ impl<M: Model> Simulation<M> {
         }
         let mut events = 0;
         while events < n {
+            if self.sched.stopped {
+                return Ok(RunSummary {
+                    events,
+                    reason: StopReason::Stopped,
+                });
+            }
             if !self.step_inner()? {
                 return Ok(RunSummary {
                     events,
@@ -518,6 +555,57 @@ impl<M: Model> Simulation<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts ticks every 1 ms and stops itself at the `stop_at`-th.
+    struct Stopper {
+        ticks: u32,
+        stop_at: u32,
+    }
+    impl Model for Stopper {
+        type Event = ();
+        fn handle(&mut self, (): (), s: &mut Scheduler<()>) {
+            self.ticks += 1;
+            if self.ticks == self.stop_at {
+                s.stop();
+            }
+            s.schedule_in(SimDuration::from_millis(1), ());
+        }
+    }
+
+    #[test]
+    fn a_saturating_delay_lands_at_the_end_of_time() {
+        let mut s: Scheduler<u8> = Scheduler::new();
+        s.schedule_at(SimTime::from_nanos(10), 0);
+        let _ = s.pop();
+        s.schedule_in_saturating(SimDuration::MAX, 1);
+        s.schedule_in_saturating(SimDuration::from_nanos(5), 2);
+        assert!(s.error.is_none());
+        assert_eq!(s.pop(), Some(2));
+        assert_eq!(s.now(), SimTime::from_nanos(15));
+        assert_eq!(s.pop(), Some(1));
+        assert_eq!(s.now(), SimTime::MAX);
+        // The checked variant records the overflow.
+        s.schedule_in(SimDuration::from_nanos(1), 3);
+        assert!(matches!(s.error, Some(SimError::ClockOverflow { .. })));
+    }
+
+    #[test]
+    fn a_model_can_stop_the_run() {
+        let mut sim = Simulation::new(Stopper {
+            ticks: 0,
+            stop_at: 7,
+        });
+        sim.scheduler_mut().schedule_at(SimTime::ZERO, ());
+        let r = sim.run_until(SimTime::from_nanos(1_000_000_000)).unwrap();
+        assert_eq!(r.reason, StopReason::Stopped);
+        assert_eq!(r.events, 7);
+        // The clock stays at the stopping event (t = 6 ms), not at the requested end.
+        assert_eq!(sim.now(), SimTime::from_nanos(6_000_000));
+        // Later calls stop at once.
+        let r = sim.run_events(100).unwrap();
+        assert_eq!((r.events, r.reason), (0, StopReason::Stopped));
+        assert!(sim.scheduler_mut().is_stopped());
+    }
 
     /// Records the order in which labelled events fire.
     #[derive(Default)]

@@ -1,7 +1,9 @@
 //! meshsim's workspace-level integration tests: the shipped scenarios through the libraries,
 //! against the published figures they are meant to reproduce. One binary, one module per area.
 
+mod architecture;
 mod calibration;
 mod data;
+mod fuzz;
 mod public_arithmetic;
 mod traces;

@@ -712,3 +712,282 @@ fn payback_horizon_out_of_range() {
         ],
     );
 }
+
+// ---- Hostile input (issue #11): each refused before any work, located, exit 2. ----
+
+#[test]
+fn an_mmpp_that_only_switches_phases_is_refused() {
+    bad_run(
+        &with_traffic(
+            "\n[[traffic]]\nservice = \"web\"\narrival = \"mmpp\"\nrates = [0, 0]\nmean_durations = [\"1ns\", \"1ns\"]\n",
+        ),
+        &[
+            "bad.toml:",
+            "traffic[0]",
+            "its rate would change about",
+            "beyond meshsim's limit of 1e9",
+        ],
+    );
+}
+
+#[test]
+fn a_schedule_with_a_nanosecond_period_is_refused() {
+    bad_run(
+        &with_traffic(
+            "\n[[traffic]]\nservice = \"web\"\narrival = \"schedule\"\nschedule = [{ at = \"0s\", rate = 0 }]\nperiod = \"1ns\"\n",
+        ),
+        &["traffic[0]", "its rate would change about"],
+    );
+}
+
+#[test]
+fn a_processing_time_of_centuries_is_refused() {
+    bad_run(
+        with_web_line_traffic("processing_time = { mean = \"5000000h\", p99 = \"5100000h\" }")
+            .as_bytes(),
+        &[
+            "workloads[0].processing_time",
+            "beyond meshsim's limit of 3600 s (1 hour) per request",
+        ],
+    );
+}
+
+#[test]
+fn a_simulated_duration_past_a_year_is_refused() {
+    bad_run(
+        &with_traffic(&format!("{TRAFFIC}\n[latency]\nduration = \"5124095h\"\n")),
+        &["latency", "longer than meshsim's limit of 1 year"],
+    );
+}
+
+#[test]
+fn a_cv_past_its_bound_is_refused() {
+    bad_run(
+        with_web_line_traffic("processing_time = { mean = \"1ms\", cv = 1e6 }").as_bytes(),
+        &["cv 1000000 is beyond meshsim's limit of 100"],
+    );
+}
+
+/// BASE with `line` added to the web workload, plus the basic traffic.
+fn with_web_line_traffic(line: &str) -> String {
+    format!("{}{TRAFFIC}", with_web_line(line))
+}
+
+#[test]
+fn a_tiny_request_rounds_up_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = BASE.replace("cpu = \"500m\", memory", "cpu = 1e-300, memory");
+    std::fs::write(dir.path().join("t.toml"), &text).unwrap();
+    let o = meshsim(dir.path(), &["validate", "t.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text_of(&o));
+    let long = BASE.replace(
+        "cpu = \"500m\", memory",
+        &format!("cpu = \"0.{}1\", memory", "0".repeat(300)),
+    );
+    std::fs::write(dir.path().join("t.toml"), &long).unwrap();
+    let o = meshsim(dir.path(), &["validate", "t.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text_of(&o));
+}
+
+fn text_of(o: &std::process::Output) -> (String, String) {
+    text(o)
+}
+
+#[test]
+fn a_dotted_key_of_a_hundred_thousand_segments() {
+    let key = vec!["a"; 100_000].join(".");
+    let line = BASE.lines().count() + 1;
+    let err = bad_run(
+        format!("{BASE}{key} = 1\n").as_bytes(),
+        &[&format!("bad.toml:{line}:1"), "nested 100000 levels deep"],
+    );
+    assert!(err.len() < 2_000, "{} bytes of error", err.len());
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    bad_run(
+        &with("count = 2\n", "count = 2\ncount = 3\n"),
+        &["bad.toml:8:1", "duplicate key `count`"],
+    );
+}
+
+#[test]
+fn ten_thousand_errors_are_capped_and_fast() {
+    let mut text = BASE.to_string();
+    for i in 0..9_998 {
+        text.push_str(&format!(
+            "\n[[workloads]]\nname = \"w{i}\"\nnamespace = \"n\"\nreplicas = 0\nrequests = {{ cpu = \"1\", memory = \"1Gi\" }}\n"
+        ));
+    }
+    let t = std::time::Instant::now();
+    let err = bad_run(text.as_bytes(), &["must be at least 1", "more error"]);
+    assert!(
+        t.elapsed().as_secs() < 20,
+        "{} s for 10,000 errors",
+        t.elapsed().as_secs()
+    );
+    assert!(err.lines().count() < 1_000, "{} lines", err.lines().count());
+}
+
+#[test]
+fn a_misspelled_name_of_300_kilobytes_gets_no_suggestion_search() {
+    let mut text = BASE.to_string();
+    for i in 0..1_000 {
+        text.push_str(&format!(
+            "\n[[workloads]]\nname = \"w{i}\"\nnamespace = \"n\"\nreplicas = 1\nrequests = {{ cpu = \"1m\", memory = \"1Mi\" }}\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\n[[traffic]]\nservice = \"{}\"\narrival = \"poisson\"\nrate = 1\n",
+        "x".repeat(300_000)
+    ));
+    let t = std::time::Instant::now();
+    let err = bad_run(
+        text.as_bytes(),
+        &["traffic[0].service", "is not a workload"],
+    );
+    assert!(t.elapsed().as_secs() < 20);
+    assert!(err.len() < 5_000, "{} bytes of error", err.len());
+}
+
+#[test]
+fn a_line_is_quoted_short_and_printable() {
+    let long = format!("name = \"{}\x07\"", "y".repeat(5_000));
+    let err = bad_run(&with("name = \"t\"", &long), &["bad.toml:2"]);
+    let longest = err.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(longest < 300, "a {longest}-character line in:\n{err}");
+    assert!(!err.contains('\x07'));
+}
+
+#[test]
+fn a_file_that_is_not_toml_is_not_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("passwd"),
+        "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n",
+    )
+    .unwrap();
+    let err = check(
+        dir.path(),
+        &["run", "passwd", "--out", "out"],
+        &["passwd:1"],
+    );
+    assert!(!err.contains("/bin/bash"), "{err}");
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[sweep]\nname = \"s\"\nscenario = \"passwd\"\n\n[[parameters]]\npath = \"pools.x.count\"\nvalues = [1]\n",
+    )
+    .unwrap();
+    let err = check(
+        dir.path(),
+        &["sweep", "s.toml", "--out", "out"],
+        &["passwd"],
+    );
+    assert!(!err.contains("/bin/bash"), "{err}");
+}
+
+#[test]
+fn a_trace_of_passwd_does_not_echo_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("passwd"),
+        "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nbin:x:2:2::/bin:/usr/sbin/nologin\n",
+    )
+    .unwrap();
+    let text = format!(
+        "{BASE}\n[[traffic]]\nservice = \"web\"\narrival = \"trace\"\npath = \"passwd\"\ncolumn = \"t\"\n"
+    );
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let err = check(
+        dir.path(),
+        &["run", "bad.toml", "--out", "out"],
+        &["has no column `t`"],
+    );
+    assert!(
+        !err.contains("/bin/bash") && !err.contains("root:x"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_trace_timestamp_past_the_calendar_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "t\n2023-11-16 18:17:03\n292277026596-12-04 15:30:07\n",
+    )
+    .unwrap();
+    let text = format!(
+        "{BASE}\n[[traffic]]\nservice = \"web\"\narrival = \"trace\"\npath = \"t.csv\"\ncolumn = \"t\"\n"
+    );
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    check(
+        dir.path(),
+        &["run", "bad.toml", "--out", "out"],
+        &["t.csv", "line 3"],
+    );
+}
+
+#[test]
+fn a_thread_count_past_its_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = crate::root()
+        .join("scenarios/sweep-uncertainty.toml")
+        .display()
+        .to_string();
+    check(
+        dir.path(),
+        &["sweep", &f, "--out", "out", "--threads", "1000000"],
+        &["--threads", "1..=1024"],
+    );
+}
+
+#[test]
+fn an_error_in_run_json_cites_run_json_and_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = serde_json::json!({
+        "scenario": {
+            "scenario": { "name": "t", "modes": ["none"] },
+            "pools": [{ "name": "cpu", "count": 0, "cpu": "16", "memory": "64Gi" }],
+            "workloads": [{ "name": "w", "namespace": "n", "replicas": 1,
+                            "requests": { "cpu": "1", "memory": "1Gi" } }]
+        }
+    });
+    std::fs::write(dir.path().join("run.json"), run.to_string()).unwrap();
+    let err = check(
+        dir.path(),
+        &["run", "run.json", "--out", "out"],
+        &["run.json: scenario.pools[0].count", "must be at least 1"],
+    );
+    assert!(
+        !err.contains("run.json:1:"),
+        "no line of generated text: {err}"
+    );
+}
+
+#[test]
+fn an_error_in_a_sweep_point_cites_the_base_scenario_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[sweep]\nname = \"s\"\nscenario = \"base.toml\"\n\n[[parameters]]\npath = \"workloads.web.replicas\"\nvalues = [1, 0]\n",
+    )
+    .unwrap();
+    // BASE has `replicas = 3` on line 28.
+    let line = BASE
+        .lines()
+        .position(|l| l.starts_with("replicas = 3"))
+        .unwrap()
+        + 1;
+    check(
+        dir.path(),
+        &["sweep", "s.toml", "--out", "out"],
+        &[
+            "point 1 (workloads.web.replicas = 0)",
+            &format!("base.toml:{line}:"),
+            "workloads[0].replicas",
+        ],
+    );
+}

@@ -149,13 +149,26 @@ fn adding_a_mode_leaves_the_others_unchanged() {
     };
     let (lat_a, st_a, px_a) = run("a", "none,ambient");
     let (lat_b, st_b, px_b) = run("b", "none,sidecar,ambient,ambient-waypoint");
-    // latency.csv fills its vs-current columns (15–17) only when the current mode (sidecar) is
+    // latency.csv fills its vs-current columns only when the current mode (sidecar) is
     // compared; compare everything else.
+    let header = std::fs::read_to_string(dir.path().join("a/latency.csv")).unwrap();
+    let keep: Vec<bool> = header
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|h| !h.starts_with("vs_current"))
+        .collect();
+    assert_eq!(keep.iter().filter(|k| !**k).count(), 3);
     let strip = |v: &[String]| -> Vec<String> {
         v.iter()
             .map(|l| {
-                let c: Vec<&str> = l.split(',').collect();
-                [&c[..14], &c[17..]].concat().join(",")
+                l.split(',')
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c)
+                    .collect::<Vec<_>>()
+                    .join(",")
             })
             .collect()
     };

@@ -222,6 +222,26 @@ fn parameter_name_that_collides_with_an_output_column() {
 }
 
 #[test]
+fn an_interval_in_a_unit_meshsim_does_not_know() {
+    bad_sweep(
+        &format!(
+            "{HEAD}strategy = \"monte-carlo\"\nsamples = 4\n\n[[parameters]]\npath = \"mesh.sidecar.base_memory\"\ninterval = {{ low = \"40Mb\", likely = \"60Mb\", high = \"90Mb\" }}\n"
+        ),
+        &["parameters[0]", "`40Mb` has unit `Mb`", "Ki Mi Gi"],
+    );
+}
+
+#[test]
+fn a_range_in_a_unit_meshsim_does_not_know() {
+    bad_sweep(
+        &format!(
+            "{HEAD}\n[[parameters]]\npath = \"mesh.sidecar.base_memory\"\nrange = {{ from = 40, to = 90, steps = 3, unit = \"MB\" }}\n"
+        ),
+        &["range unit `MB` is not a quantity suffix"],
+    );
+}
+
+#[test]
 fn a_point_that_makes_an_invalid_scenario() {
     bad_sweep(
         &format!("{HEAD}\n[[parameters]]\npath = \"pools.gpu-a100.count\"\nvalues = [4, -1]\n"),

@@ -39,6 +39,30 @@ pub enum Arrival {
 }
 
 impl Arrival {
+    /// Changes of the arrival rate per second (schedule steps, MMPP phase switches): events the
+    /// simulation handles whatever the rate, so they are bounded like calls.
+    pub fn rate_changes_per_s(&self) -> f64 {
+        match self {
+            Arrival::Poisson { .. } | Arrival::Trace { .. } => 0.0,
+            Arrival::Schedule { steps, period } => {
+                let p = period.as_secs_f64();
+                if p > 0.0 {
+                    steps.len() as f64 / p
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Arrival::Mmpp { mean_durations, .. } => {
+                let cycle = mean_durations[0].as_secs_f64() + mean_durations[1].as_secs_f64();
+                if cycle > 0.0 {
+                    2.0 / cycle
+                } else {
+                    f64::INFINITY
+                }
+            }
+        }
+    }
+
     /// Long-run mean rate, per second.
     pub fn mean_rate(&self) -> f64 {
         match self {

@@ -8,7 +8,7 @@ use meshsim_core::station::Station;
 use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::SimTime;
 
-use super::model::{LatencyModel, NONE, Proxy, Service, Source, Waypoint};
+use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, Proxy, Service, Source, Waypoint};
 use super::{CallMode, LatencyError, LatencySpec, ProxyKind};
 use crate::cluster::Cluster;
 use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
@@ -67,6 +67,19 @@ pub(super) fn build(
         );
         dists.push(dd);
     }
+    /// Mean time a visit holds a worker (κ·E[S]), per distribution index.
+    fn kinds_hold(dists: &[Dist], kappa: &BTreeMap<ProxyKind, f64>) -> Vec<f64> {
+        [
+            ProxyKind::Sidecar,
+            ProxyKind::LinkerdProxy,
+            ProxyKind::Ztunnel,
+            ProxyKind::Waypoint,
+        ]
+        .iter()
+        .zip(dists)
+        .map(|(k, d)| kappa[k] * d.mean())
+        .collect()
+    }
     let dist_index = |k: ProxyKind| match k {
         ProxyKind::Sidecar => 0,
         ProxyKind::LinkerdProxy => 1,
@@ -87,10 +100,22 @@ pub(super) fn build(
         })
         .collect();
 
+    // A station is saturated once its queue holds more work than its workers could serve in
+    // the whole simulated run (warm-up included): waiting alone would outlast the run.
+    let horizon_s = (spec.warmup + spec.duration).as_secs_f64();
+    let hold_s: Vec<f64> = kinds_hold(&dists, &kappa);
     let mut stations: Vec<Proxy> = Vec::new();
     let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64| {
+        let workers = workers.max(1);
+        let hold = hold_s[dist_index(kind)];
+        let queue_limit = if hold > 0.0 {
+            (f64::from(workers) * horizon_s / hold).clamp(1_000.0, MAX_IN_FLIGHT as f64) as usize
+        } else {
+            MAX_IN_FLIGHT
+        };
         stations.push(Proxy {
-            st: Station::new(workers.max(1), SimTime::ZERO, false),
+            st: Station::new(workers, SimTime::ZERO, false),
+            queue_limit,
             kind,
             dist: dist_index(kind),
             kappa: kappa[&kind],
@@ -241,6 +266,7 @@ pub(super) fn build(
         arrivals: vec![0; n_src],
         completed: 0,
         failed: 0,
+        saturated: None,
     };
     Ok(model)
 }

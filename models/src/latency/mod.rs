@@ -48,7 +48,10 @@ mod summary;
 use meshsim_core::time::SimDuration;
 
 pub use arrivals::Arrival;
-pub use model::{LatencyRun, ProxyKind, StationReport};
+pub use model::{
+    BUSY_SATURATED, LatencyRun, MAX_IN_FLIGHT, ProxyKind, Saturation, SaturationCause,
+    StationReport,
+};
 pub use summary::{
     DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, lookup, summarise,
 };

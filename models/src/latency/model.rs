@@ -87,6 +87,83 @@ pub struct LatencyRun {
     pub events: u64,
     /// Measured window, seconds.
     pub window_s: f64,
+    /// Why the run stopped early, if it did: the figures above cover only the time before.
+    pub saturated: Option<Saturation>,
+}
+
+/// Most requests (call frames) in flight at once: past it a run is saturated, so memory stays
+/// bounded (a frame is about 112 bytes: 2^21 of them about 235 MB) whatever the load.
+pub const MAX_IN_FLIGHT: usize = 1 << 21;
+
+/// Why a run stopped before its end: the load is more than the proxies can serve, so queues
+/// grow without limit and no latency figure would mean anything.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saturation {
+    /// Simulated time it was detected, seconds from the start (warm-up included).
+    pub at_s: f64,
+    /// What was over its bound.
+    pub cause: SaturationCause,
+}
+
+/// Busy fraction of a station's workers at or above which the station is saturated.
+pub const BUSY_SATURATED: f64 = 0.995;
+
+/// The bound a saturated run crossed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaturationCause {
+    /// A proxy station's workers were busy for at least [`BUSY_SATURATED`] of the window: its
+    /// queue never drained, so its waits grow with the run's length.
+    Busy {
+        /// The station's kind.
+        kind: ProxyKind,
+        /// The station.
+        label: String,
+        /// Its busy fraction.
+        utilisation: f64,
+    },
+    /// More than [`MAX_IN_FLIGHT`] calls in flight.
+    InFlight,
+    /// A proxy station's queue held more work than its workers can do in the whole run.
+    Queue {
+        /// The station's kind.
+        kind: ProxyKind,
+        /// The station.
+        label: String,
+        /// Visits waiting.
+        queued: usize,
+    },
+}
+
+impl std::fmt::Display for Saturation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            SaturationCause::InFlight => write!(
+                f,
+                "more than {MAX_IN_FLIGHT} calls in flight at t = {:.3} s",
+                self.at_s
+            ),
+            SaturationCause::Busy {
+                kind,
+                label,
+                utilisation,
+            } => write!(
+                f,
+                "{} {label} was busy {:.1} % of the measured window: its queue never drained",
+                kind.as_str(),
+                100.0 * utilisation
+            ),
+            SaturationCause::Queue {
+                kind,
+                label,
+                queued,
+            } => write!(
+                f,
+                "{} {label} had {queued} visits waiting at t = {:.3} s, more than its workers serve in the whole run",
+                kind.as_str(),
+                self.at_s
+            ),
+        }
+    }
 }
 
 pub(super) const NONE: u32 = u32::MAX;
@@ -172,6 +249,8 @@ pub(super) enum Ev {
 
 pub(super) struct Proxy {
     pub(super) st: Station<u32>,
+    /// Visits waiting past which the station is saturated.
+    pub(super) queue_limit: usize,
     pub(super) kind: ProxyKind,
     pub(super) dist: usize,
     pub(super) kappa: f64,
@@ -235,6 +314,7 @@ pub(super) struct LatencyModel {
     pub(super) arrivals: Vec<u64>,
     pub(super) completed: u64,
     pub(super) failed: u64,
+    pub(super) saturated: Option<Saturation>,
 }
 
 /// A generator seeded from `(run key, request key, purpose)`: a counter-based stream, so a draw
@@ -251,6 +331,17 @@ fn mix(a: u64, b: u64) -> u64 {
 }
 
 impl LatencyModel {
+    /// Marks the run saturated and stops it (once).
+    fn saturate(&mut self, cause: SaturationCause, s: &mut Scheduler<Ev>) {
+        if self.saturated.is_none() {
+            self.saturated = Some(Saturation {
+                at_s: s.now().as_secs_f64(),
+                cause,
+            });
+        }
+        s.stop();
+    }
+
     fn alloc(&mut self, f: Frame) -> u32 {
         match self.free.pop() {
             Some(i) => {
@@ -420,15 +511,23 @@ impl LatencyModel {
             self.hops.record(hop);
             let mut rng = keyed(self.key_seed, key, 1);
             let d = self.services[svc].processing.sample_duration(&mut rng);
-            s.schedule_in(d, Ev::Processed { frame: f });
+            s.schedule_in_saturating(d, Ev::Processed { frame: f });
             return;
         }
         let leg = fr.path[fr.leg as usize];
         fr.leg += 1;
         match leg {
             Leg::Proxy(st) => {
-                if let Some(started) = self.stations[st as usize].st.arrive(now, f) {
+                let p = &mut self.stations[st as usize];
+                if let Some(started) = p.st.arrive(now, f) {
                     self.start_service(st, started, s);
+                } else if p.st.queued() > p.queue_limit {
+                    let cause = SaturationCause::Queue {
+                        kind: p.kind,
+                        label: p.label.clone(),
+                        queued: p.st.queued(),
+                    };
+                    self.saturate(cause, s);
                 }
             }
             Leg::Net(loc) => {
@@ -436,7 +535,7 @@ impl LatencyModel {
                 fr.net_draws += 1;
                 let mut rng = keyed(self.key_seed, fr.key, 16 + u64::from(k));
                 let d = self.net[loc as usize].sample_duration(&mut rng);
-                s.schedule_in(d, Ev::LegDone { frame: f });
+                s.schedule_in_saturating(d, Ev::LegDone { frame: f });
             }
             Leg::End => {}
         }
@@ -448,7 +547,7 @@ impl LatencyModel {
         p.cpu_s += p.kappa * d;
         let on_path = SimDuration::from_secs_f64_saturating(d);
         if (p.kappa - 1.0).abs() < 1e-12 {
-            s.schedule_in(
+            s.schedule_in_saturating(
                 on_path,
                 Ev::ProxyDoneFree {
                     frame: started.job,
@@ -457,8 +556,8 @@ impl LatencyModel {
                 },
             );
         } else {
-            s.schedule_in(on_path, Ev::ProxyDone { frame: started.job });
-            s.schedule_in(
+            s.schedule_in_saturating(on_path, Ev::ProxyDone { frame: started.job });
+            s.schedule_in_saturating(
                 SimDuration::from_secs_f64_saturating(d * p.kappa),
                 Ev::WorkerFree {
                     station: st,
@@ -596,7 +695,7 @@ impl LatencyModel {
         if src.rate > 0.0 {
             let e: f64 = Exp1.sample(&mut src.rng);
             let gap = SimDuration::from_secs_f64_saturating(e / src.rate);
-            src.pending = Some(s.schedule_in(gap, Ev::Arrive { src: i as u32 }));
+            src.pending = Some(s.schedule_in_saturating(gap, Ev::Arrive { src: i as u32 }));
         }
     }
 
@@ -626,7 +725,7 @@ impl LatencyModel {
                 src.rate = rates[0];
                 let e: f64 = Exp1.sample(&mut src.phase_rng);
                 let d = SimDuration::from_secs_f64_saturating(e * mean_durations[0].as_secs_f64());
-                s.schedule_in(d, Ev::SourceChange { src: i as u32 });
+                s.schedule_in_saturating(d, Ev::SourceChange { src: i as u32 });
                 self.schedule_next_arrival(i, s);
             }
             Arrival::Trace { offsets, scale } => {
@@ -669,7 +768,7 @@ impl LatencyModel {
                 let d = SimDuration::from_secs_f64_saturating(
                     e * mean_durations[src.state].as_secs_f64(),
                 );
-                s.schedule_in(d, Ev::SourceChange { src: i as u32 });
+                s.schedule_in_saturating(d, Ev::SourceChange { src: i as u32 });
             }
             _ => {}
         }
@@ -677,6 +776,10 @@ impl LatencyModel {
     }
 
     fn arrive(&mut self, i: usize, s: &mut Scheduler<Ev>) {
+        if self.frames.len() - self.free.len() > MAX_IN_FLIGHT {
+            self.saturate(SaturationCause::InFlight, s);
+            return;
+        }
         let src = &mut self.sources[i];
         src.pending = None;
         let k = src.count;
@@ -757,18 +860,24 @@ impl LatencyModel {
         sim.run_until(t_warm)?;
         sim.model_mut().reset_stats(t_warm);
         sim.run_until(t_end)?;
+        // A stopped (saturated) run reports up to where it stopped.
+        let t_report = if sim.model().saturated.is_some() {
+            sim.now().max(t_warm)
+        } else {
+            t_end
+        };
         let events = sim.events_handled();
         let mut m = sim.into_model();
         let mut hops = std::mem::take(&mut m.hops);
         hops.finish();
         let mut end_to_end = std::mem::take(&mut m.e2e);
         end_to_end.iter_mut().for_each(LatencyRecorder::finish);
-        let window_s = spec.duration.as_secs_f64();
-        let stations = m
+        let window_s = t_report.saturating_duration_since(t_warm).as_secs_f64();
+        let stations: Vec<StationReport> = m
             .stations
             .iter()
             .map(|p| {
-                let r = p.st.report(t_end);
+                let r = p.st.report(t_report);
                 StationReport {
                     kind: p.kind,
                     label: p.label.clone(),
@@ -784,6 +893,24 @@ impl LatencyModel {
                 }
             })
             .collect();
+        // A station busy through (almost) the whole window never drained its queue: it is
+        // over its capacity even if the queue did not reach its bound in this run.
+        if m.saturated.is_none()
+            && window_s > 0.0
+            && let Some(p) = stations
+                .iter()
+                .filter(|p| p.utilisation >= BUSY_SATURATED)
+                .max_by(|a, b| a.utilisation.total_cmp(&b.utilisation))
+        {
+            m.saturated = Some(Saturation {
+                at_s: t_end.as_secs_f64(),
+                cause: SaturationCause::Busy {
+                    kind: p.kind,
+                    label: p.label.clone(),
+                    utilisation: p.utilisation,
+                },
+            });
+        }
         Ok(LatencyRun {
             hops,
             end_to_end,
@@ -795,6 +922,7 @@ impl LatencyModel {
             failed_calls: m.failed,
             events,
             window_s,
+            saturated: m.saturated,
         })
     }
 }

@@ -92,14 +92,17 @@ pub struct DistSummary {
     pub failed_requests: f64,
     /// Services the failed requests could not reach (workload indices).
     pub unreachable: Vec<usize>,
+    /// A replication of this mode was saturated (see [`ModeLatency::saturation`]).
+    pub saturated: bool,
 }
 
 impl DistSummary {
     /// Whether the statistics describe the scope: no request of it failed (for `hop`, none of
-    /// any call graph — failed requests skip hops and skew the mix). Statistics of an invalid
-    /// scope are not reported.
+    /// any call graph — failed requests skip hops and skew the mix), and the mode was not
+    /// saturated (its waits would grow with the run's length). Statistics of an invalid scope
+    /// are not reported.
     pub fn valid(&self) -> bool {
-        self.failed_requests == 0.0
+        self.failed_requests == 0.0 && !self.saturated
     }
 }
 
@@ -122,6 +125,9 @@ pub struct ModeLatency {
     pub stations: Vec<StationSummary>,
     /// Calls to services without any placed replica (per replication, mean).
     pub failed_calls: f64,
+    /// Why the mode is saturated (the first saturated replication's cause), if it is: the load
+    /// is more than its proxies serve, and no latency figure of it is reported.
+    pub saturation: Option<String>,
 }
 
 fn stats_of(recs: &[&LatencyRecorder]) -> Vec<(String, Vec<f64>)> {
@@ -187,9 +193,12 @@ pub fn summarise(
                             }
                         })
                     };
-                    // A difference against a baseline whose requests failed has no meaning.
+                    let saturated_in = |m: usize| runs[m].iter().any(|r| r.saturated.is_some());
+                    // A difference against a baseline whose requests failed, or that was
+                    // saturated, has no meaning.
                     let paired = |reference: Option<usize>| -> Vec<(String, Estimate)> {
-                        let Some(ri) = reference.filter(|&ri| !failed_in(ri)) else {
+                        let Some(ri) = reference.filter(|&ri| !failed_in(ri) && !saturated_in(ri))
+                        else {
                             return Vec::new();
                         };
                         let brecs: Vec<&LatencyRecorder> =
@@ -244,6 +253,7 @@ pub fn summarise(
                         },
                         failed_requests: failed as f64 / n_reps,
                         unreachable,
+                        saturated: saturated_in(mi),
                     }
                 })
                 .collect();
@@ -319,6 +329,10 @@ pub fn summarise(
                 warnings,
                 failed_calls: reps.iter().map(|r| r.failed_calls as f64).sum::<f64>()
                     / reps.len().max(1) as f64,
+                saturation: reps
+                    .iter()
+                    .find_map(|r| r.saturated.as_ref())
+                    .map(ToString::to_string),
             }
         })
         .collect()

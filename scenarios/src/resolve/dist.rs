@@ -119,7 +119,14 @@ fn lognormal(f: &mut Family<'_, '_>, ds: &DistSection) -> Option<DelaySpec> {
     }
 }
 
-/// A distribution from its file form, or a located error.
+/// Longest mean a per-request delay (processing, proxy, network) may have, seconds.
+pub const MAX_MEAN_DELAY_S: f64 = 3600.0;
+/// Largest coefficient of variation a distribution may have.
+pub const MAX_CV: f64 = 100.0;
+
+/// A distribution from its file form, or a located error. Beyond its mean's bound, a drawn
+/// delay may be huge (a heavy tail); the simulation treats one past the end of its clock as
+/// never completing within the run.
 pub(crate) fn delay(ctx: &mut Ctx<'_>, d: &Spanned<DistSection>, what: &str) -> Option<DelaySpec> {
     let ds = d.get_ref();
     let kind = ds.dist.unwrap_or(DistKind::Lognormal);
@@ -131,8 +138,26 @@ pub(crate) fn delay(ctx: &mut Ctx<'_>, d: &Spanned<DistSection>, what: &str) -> 
         DistKind::Uniform => uniform(&mut f, ds),
         DistKind::Lognormal => lognormal(&mut f, ds),
     }?;
-    if let Err(e) = spec.dist() {
-        f.err(format!("{what}: {}", e.0));
+    match spec.dist() {
+        Err(e) => {
+            f.err(format!("{what}: {}", e.0));
+            return None;
+        }
+        Ok(dist) if dist.mean() > MAX_MEAN_DELAY_S => {
+            f.err(format!(
+                "{what}: a mean of {:.0} s is beyond meshsim's limit of {MAX_MEAN_DELAY_S:.0} s (1 hour) per request",
+                dist.mean()
+            ));
+            return None;
+        }
+        Ok(_) => {}
+    }
+    if let Some(cv) = ds.cv
+        && (cv.is_nan() || cv > MAX_CV)
+    {
+        f.err(format!(
+            "{what}: cv {cv} is beyond meshsim's limit of {MAX_CV} (a standard deviation of 100 means)"
+        ));
         return None;
     }
     Some(spec)

@@ -20,8 +20,13 @@ use crate::trace::TraceSource;
 /// Most requests one scenario may simulate (all modes and replications): a bound checked before
 /// anything runs.
 pub const MAX_SIMULATED_REQUESTS: f64 = 2e9;
+/// Longest simulated duration or warm-up: one year.
+pub const MAX_SIM_SPAN: SimDuration = SimDuration::from_secs(365 * 86_400);
 /// Most calls one root request may fan out to.
 pub const MAX_CALLS_PER_REQUEST: f64 = 1e6;
+/// Most changes of arrival rates (schedule steps, MMPP phase switches) a scenario may simulate:
+/// each is an event even when no request arrives.
+pub const MAX_RATE_CHANGES: f64 = 1e9;
 
 fn workload_index(
     ctx: &mut Ctx<'_>,
@@ -77,6 +82,16 @@ pub(super) fn resolve(
     let ls = l.map(|x| x.get_ref().clone()).unwrap_or_default();
     let duration = ls.duration.map_or(SimDuration::from_secs(10), |d| d.0);
     let warmup = ls.warmup.map_or(SimDuration::from_secs(1), |d| d.0);
+    for (key, d) in [("duration", duration), ("warmup", warmup)] {
+        if d > MAX_SIM_SPAN {
+            ctx.err(
+                l.map_or(0..0, |x| x.span()),
+                format!("latency.{key} is longer than meshsim's limit of 1 year (8760h) of simulated time"),
+                None,
+            );
+            return None;
+        }
+    }
     if duration == SimDuration::ZERO {
         ctx.err(
             l.map_or(0..0, |x| x.span()),
@@ -221,6 +236,18 @@ pub(super) fn resolve(
                     fanout[target]
                 ),
                 None,
+            );
+        }
+        let runs =
+            (duration + warmup).as_secs_f64() * f64::from(replications) * (modes as f64 + 1.0);
+        let changes = arrival.rate_changes_per_s() * runs;
+        if changes > MAX_RATE_CHANGES {
+            ctx.err(
+                st.span(),
+                format!(
+                    "its rate would change about {changes:.2e} times (steps or phase switches per second × time × replications × modes), beyond meshsim's limit of {MAX_RATE_CHANGES:.0e}"
+                ),
+                Some("lengthen the schedule's period or the MMPP's mean durations, or shorten latency.duration".into()),
             );
         }
         requests += arrival.mean_rate()

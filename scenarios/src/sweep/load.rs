@@ -76,6 +76,16 @@ fn range_domain(ctx: &mut Ctx<'_>, r: &Spanned<super::file::RangeSection>) -> Op
         );
         return None;
     }
+    if let Some(u) = &rr.unit
+        && !crate::units::is_unit(u)
+    {
+        ctx.err(
+            r.span(),
+            format!("range unit `{u}` is not a quantity suffix (Ki Mi Gi Ti Pi Ei n u m k M G T P E) or a duration unit (ns us µs ms s m h)"),
+            None,
+        );
+        return None;
+    }
     let whole_ends = rr.from.fract() == 0.0 && rr.to.fract() == 0.0;
     Some(Domain::Range {
         from: rr.from,
@@ -98,13 +108,16 @@ fn interval_domain(
         split_unit(&ir.likely),
         split_unit(&ir.high),
     ];
-    let (Some(l), Some(m), Some(h)) = (&parts[0], &parts[1], &parts[2]) else {
-        ctx.err(
-            iv.span(),
-            "interval bounds must be numbers, or numbers with a unit such as \"60Mi\"",
-            None,
-        );
-        return None;
+    let (l, m, h) = match parts {
+        [Ok(l), Ok(m), Ok(h)] => (l, m, h),
+        [a, b, c] => {
+            let why = [a, b, c]
+                .into_iter()
+                .find_map(Result::err)
+                .map_or_else(String::new, |e| e.0);
+            ctx.err(iv.span(), why, None);
+            return None;
+        }
     };
     if l.1 != m.1 || m.1 != h.1 {
         ctx.err(iv.span(), "interval bounds must share one unit", None);
@@ -140,7 +153,7 @@ fn parameter(
 ) -> Option<Parameter> {
     let p = sp.get_ref();
     if let Err(e) = split_path(p.path.get_ref()) {
-        ctx.err(p.path.span(), e, None);
+        ctx.err(p.path.span(), e.to_string(), None);
         return None;
     }
     let given = [p.values.is_some(), p.range.is_some(), p.interval.is_some()];
@@ -277,6 +290,14 @@ pub fn load_reserving(path: &Path, reserved: &[&str]) -> Result<Sweep, Diagnosti
         // A base scenario may be completed by the parameters: its own errors surface when the
         // points are checked, before any work.
         Ok(t) => {
+            // …but a base that is not TOML at all is refused here, in its own file.
+            if let Err(e) = toml::from_str::<Table>(&t) {
+                let src = Source {
+                    name: &scenario_name,
+                    text: &t,
+                };
+                return Err(Diagnostics(vec![from_toml_error(&src, &e)]));
+            }
             let base = crate::parse_in(&scenario_name, &t, scenario_path.parent()).ok();
             (t, base)
         }
@@ -381,7 +402,7 @@ pub fn load_reserving(path: &Path, reserved: &[&str]) -> Result<Sweep, Diagnosti
             if let Err(e) = set_path(&mut doc, &param.path, v.clone()) {
                 ctx.err(
                     sp.get_ref().path.span(),
-                    e,
+                    e.to_string(),
                     Some("paths start at the scenario's top level, e.g. `pools.<pool name>.count`, `mesh.sidecar.request.memory`, `workloads.<name>.replicas`".to_string()),
                 );
             }

@@ -41,7 +41,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 
 pub use file::{RangeScale, StrategyKind};
 pub use load::{load, load_reserving};
-pub use path::{set_path, split_path};
+pub use path::{PathError, set_path, split_path};
 pub use points::{Domain, LhsStrata, MAX_LHS_SAMPLES, Parameter, Point, Strategy};
 
 /// Most points a sweep may expand to.
@@ -95,13 +95,37 @@ pub struct Sweep {
 
 impl Sweep {
     /// The scenario text of point `p` with the sweep's overrides applied, or why it cannot be.
-    pub fn apply(&self, p: &Point) -> Result<String, String> {
-        let mut doc: Table = toml::from_str(&self.scenario_text).map_err(|e| e.to_string())?;
+    pub fn apply(&self, p: &Point) -> Result<String, ApplyError> {
+        let mut doc: Table = toml::from_str(&self.scenario_text).map_err(ApplyError::Base)?;
         for (param, v) in self.parameters.iter().zip(p) {
             set_path(&mut doc, &param.path, v.clone())?;
         }
-        toml::to_string(&doc).map_err(|e| e.to_string())
+        toml::to_string(&doc).map_err(ApplyError::Write)
     }
+}
+
+/// Why a point's scenario text cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The base scenario is not TOML (it was when loaded; the file changed since).
+    #[error("the base scenario is not TOML: {}", .0.message())]
+    Base(toml::de::Error),
+    /// A parameter path does not lead to a value.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// The result cannot be written as TOML.
+    #[error("cannot write the point's scenario: {0}")]
+    Write(toml::ser::Error),
+}
+
+/// An input of the sweep that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {why}", file.display())]
+pub struct InputError {
+    /// The file.
+    pub file: PathBuf,
+    /// Why.
+    pub why: crate::read::ReadError,
 }
 
 impl Sweep {
@@ -134,13 +158,18 @@ impl Sweep {
 
     /// A SHA-256 over the content of every input (see [`Sweep::inputs`]) and `version`: a
     /// resumed or sharded sweep continues only the same sweep over the same data.
-    pub fn fingerprint(&self, sweep_path: &Path, version: &str) -> Result<String, String> {
+    pub fn fingerprint(&self, sweep_path: &Path, version: &str) -> Result<String, InputError> {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(version.as_bytes());
         for f in self.inputs(sweep_path) {
-            let bytes = crate::trace::read_capped(&f, crate::trace::MAX_TRACE_BYTES)
-                .map_err(|e| format!("{}: {e}", f.display()))?;
+            let bytes =
+                crate::read::read_capped(&f, crate::trace::MAX_TRACE_BYTES).map_err(|why| {
+                    InputError {
+                        file: f.clone(),
+                        why,
+                    }
+                })?;
             h.update((bytes.len() as u64).to_le_bytes());
             h.update(&bytes);
         }
@@ -414,7 +443,32 @@ mod tests {
         assert!(s.contains("rate = 5.0"), "{s}");
         assert!(s.contains("\"node.io/x\" = \"y\""), "{s}");
         let e = set_path(&mut doc, "pools.gpuu.count", Value::Integer(1)).unwrap_err();
-        assert!(e.contains("did you mean `gpu`?"), "{e}");
-        assert!(set_path(&mut doc, "scenario.name.x", Value::Integer(1)).is_err());
+        assert!(
+            matches!(&e, PathError::NoElement { array, name, help }
+                if array == "pools" && name == "gpuu" && help.contains("did you mean `gpu`?")),
+            "{e}"
+        );
+        assert_eq!(
+            set_path(&mut doc, "scenario.name.x", Value::Integer(1)),
+            Err(PathError::ThroughAValue {
+                segment: "name".into(),
+                path: "scenario.name.x".into()
+            })
+        );
+        assert_eq!(
+            set_path(&mut doc, "pools.gpu", Value::Integer(1)),
+            Err(PathError::WholeElement {
+                path: "pools.gpu".into(),
+                array: "pools".into()
+            })
+        );
+        assert_eq!(
+            split_path("a..b"),
+            Err(PathError::EmptySegment("a..b".into()))
+        );
+        assert_eq!(
+            split_path("pools.\"gpu"),
+            Err(PathError::UnbalancedQuote("pools.\"gpu".into()))
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! strata (Fisher–Yates from the stream `sweep/lhs-permutation/<k>`), so the parameters are
 //! stratified and independent; each permutation is drawn once per sweep and shared.
 
+use crate::units::UnitError;
 use std::sync::{Arc, OnceLock};
 
 use meshsim_core::rng::{RngStreams, SimRng};
@@ -80,24 +81,17 @@ pub struct Parameter {
 /// One point: a value per parameter (as TOML values, in parameter order).
 pub type Point = Vec<Value>;
 
-/// A number with an optional unit suffix, from a value like `"60Mi"` or 60.
-pub(super) fn split_unit(v: &Value) -> Option<(f64, Option<String>, bool)> {
+/// A number with an optional unit, from a value like `"60Mi"` or 60 (see
+/// [`crate::units::split_number_unit`]): number, unit, written as a whole number.
+pub(super) fn split_unit(v: &Value) -> Result<(f64, Option<String>, bool), UnitError> {
     match v {
-        Value::Integer(i) => Some((*i as f64, None, true)),
-        Value::Float(f) => Some((*f, None, false)),
-        Value::String(s) => {
-            let end = s
-                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(s.len());
-            let n: f64 = s[..end].parse().ok()?;
-            let unit = &s[end..];
-            Some((
-                n,
-                (!unit.is_empty()).then(|| unit.to_string()),
-                !s[..end].contains('.'),
-            ))
-        }
-        _ => None,
+        Value::Integer(i) => Ok((*i as f64, None, true)),
+        Value::Float(f) => Ok((*f, None, false)),
+        Value::String(s) => crate::units::split_number_unit(s)
+            .map(|(n, u, whole)| (n, (!u.is_empty()).then(|| u.to_string()), whole)),
+        _ => Err(UnitError(
+            "interval bounds must be numbers, or numbers with a unit such as \"60Mi\"".into(),
+        )),
     }
 }
 
