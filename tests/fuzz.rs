@@ -35,6 +35,25 @@ pub enum Kind {
     Sweep,
     /// A trace CSV with a `TIMESTAMP` column.
     Trace,
+    /// A replay file (`meshsim replay`), whose tables are the heads of the shipped openb ones.
+    Replay,
+    /// An openb pod list.
+    PodTable,
+    /// An openb node list.
+    NodeTable,
+}
+
+/// Rows of the shipped openb tables the fuzzer's scratch copies keep (and its table seeds).
+const OPENB_NODES: usize = 40;
+const OPENB_PODS: usize = 300;
+
+fn head(path: &Path, rows: usize) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .take(rows + 1)
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// A seed input.
@@ -61,17 +80,27 @@ pub fn seeds() -> Vec<Seed> {
     files.sort();
     for p in files {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&p).unwrap();
         let kind = if name.starts_with("sweep-") {
             Kind::Sweep
+        } else if meshsim_scenarios::replay::is_replay(&String::from_utf8_lossy(&bytes)) {
+            Kind::Replay
         } else {
             Kind::Scenario
         };
-        out.push(Seed {
-            kind,
-            name,
-            bytes: std::fs::read(&p).unwrap(),
-        });
+        out.push(Seed { kind, name, bytes });
     }
+    let openb = root().join("data/openb");
+    out.push(Seed {
+        kind: Kind::PodTable,
+        name: "openb-pods-head.csv".into(),
+        bytes: head(&openb.join("openb_pod_list_default.csv"), OPENB_PODS).into_bytes(),
+    });
+    out.push(Seed {
+        kind: Kind::NodeTable,
+        name: "openb-nodes-head.csv".into(),
+        bytes: head(&openb.join("openb_node_list_gpu_node.csv"), OPENB_NODES).into_bytes(),
+    });
     let trace =
         std::fs::read_to_string(root().join("data/azure-llm/AzureLLMInferenceTrace_code.csv"))
             .unwrap();
@@ -152,6 +181,27 @@ const TRACE_LINES: &[&str] = &[
     ",,",
     "2023-11-16 18:17:03.9799600",
     "2023-13-45 99:99:99,1,1",
+];
+
+/// Cells that have broken table readers before, or sit on a documented limit.
+const TABLE_CELLS: &[&str] = &[
+    "",
+    "0",
+    "-1",
+    "65",
+    "64",
+    "1001",
+    "999999999999999999999",
+    "1e3",
+    "nan",
+    "\"1\"",
+    "V100M16|G2",
+    "||",
+    "315360000",
+    "316224001",
+    "100000000",
+    "100000001",
+    "1073741824",
 ];
 
 fn below(rng: &mut SplitMix64, n: usize) -> usize {
@@ -258,6 +308,27 @@ fn mutate_once(rng: &mut SplitMix64, text: &mut Vec<u8>, other: &[u8], kind: Kin
                     .get(below(rng, 1 + lines(text).len()))
                     .map_or(text.len(), |l| l.0);
                 text.splice(at..at, other[r.0..r.1].iter().copied());
+            }
+        }
+        8 if matches!(kind, Kind::PodTable | Kind::NodeTable) => {
+            let v = TABLE_CELLS[below(rng, TABLE_CELLS.len())];
+            let ls = lines(text);
+            if ls.len() > 1 {
+                let r = ls[1 + below(rng, ls.len() - 1)];
+                let cells: Vec<(usize, usize)> = {
+                    let mut c = Vec::new();
+                    let mut start = r.0;
+                    for (i, b) in text[r.0..r.1].iter().enumerate() {
+                        if *b == b',' {
+                            c.push((start, r.0 + i));
+                            start = r.0 + i + 1;
+                        }
+                    }
+                    c.push((start, r.1));
+                    c
+                };
+                let cell = cells[below(rng, cells.len())];
+                splice(text, cell, v.as_bytes());
             }
         }
         8 if kind == Kind::Trace => {
@@ -474,6 +545,68 @@ fn check_trace(text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
     }
 }
 
+/// Replay files: validated against the scratch copies of the openb tables; a valid one whose
+/// runs are few is replayed, and every run must account for each pod that arrived.
+fn check_replay(text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
+    let Ok(t) = std::str::from_utf8(text) else {
+        return Ok(Outcome::Refused);
+    };
+    match meshsim_scenarios::replay::parse_in("replay.toml", t, Some(dir)) {
+        Err(d) => check_diagnostics(&d, t).map(|()| Outcome::Refused),
+        Ok(s) => {
+            let runs = s.policies.len() * s.seeds.len() * s.overlays.len();
+            if runs > 12 || s.pods.len() > 2 * OPENB_PODS || s.nodes.len() > 2 * OPENB_NODES {
+                return Ok(Outcome::Valid);
+            }
+            let st = s.study();
+            let r = meshsim_models::replay::study::run(&st, &meshsim_models::study::NoProgress);
+            for x in &r.runs {
+                let departed_or_running = x.run.placed;
+                if x.run.arrived != departed_or_running + x.run.failed {
+                    return Err(Finding {
+                        what: format!(
+                            "{:?} seed {}: {} arrived, {} placed, {} failed",
+                            x.policy, x.seed, x.run.arrived, x.run.placed, x.run.failed
+                        ),
+                    });
+                }
+                if x.last.used_milli > x.run.capacity_milli {
+                    return Err(Finding {
+                        what: format!("{:?}: more GPU allocated than the cluster has", x.policy),
+                    });
+                }
+            }
+            Ok(Outcome::Ran)
+        }
+    }
+}
+
+/// An openb table: read, or refused without echoing a file it was not asked to read.
+fn check_table(kind: Kind, text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
+    let path = dir.join("table.csv");
+    std::fs::write(&path, text).unwrap();
+    let r = if kind == Kind::PodTable {
+        meshsim_scenarios::openb::load_pods(&path).map(|_| ())
+    } else {
+        meshsim_scenarios::openb::load_nodes(&path).map(|_| ())
+    };
+    match r {
+        Ok(()) => Ok(Outcome::Valid),
+        Err(e) => {
+            let m = e.to_string();
+            if m.contains("root:") || m.chars().count() > 400 {
+                return Err(Finding {
+                    what: format!(
+                        "message echoes input or is unbounded: {} characters",
+                        m.chars().count()
+                    ),
+                });
+            }
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
 /// Checks one input, catching panics. `dir` is a scratch directory holding a copy of the
 /// shipped base scenario of sweeps, and the trace of the trace-replay scenario.
 pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome, Finding> {
@@ -484,6 +617,8 @@ pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome
         },
         Kind::Sweep => check_sweep(bytes, dir),
         Kind::Trace => check_trace(bytes, dir),
+        Kind::Replay => check_replay(bytes, dir),
+        Kind::PodTable | Kind::NodeTable => check_table(kind, bytes, dir),
     }));
     match r {
         Ok(r) => r,
@@ -518,6 +653,15 @@ pub fn scratch() -> tempfile::TempDir {
         "AzureLLMInferenceTrace_conv.csv",
     ] {
         std::fs::copy(root().join("data/azure-llm").join(f), data.join(f)).unwrap();
+    }
+    let openb = t.path().join("data/openb");
+    std::fs::create_dir_all(&openb).unwrap();
+    let shipped = root().join("data/openb");
+    for (f, rows) in [
+        ("openb_node_list_gpu_node.csv", OPENB_NODES),
+        ("openb_pod_list_default.csv", OPENB_PODS),
+    ] {
+        std::fs::write(openb.join(f), head(&shipped.join(f), rows)).unwrap();
     }
     t
 }

@@ -56,8 +56,17 @@ fn main() {
     }
     std::fs::create_dir_all(&found).expect("creating the found directory");
     for (i, kind, f, bytes) in &report.findings {
-        let ext = if *kind == Kind::Trace { "csv" } else { "toml" };
-        let prefix = if *kind == Kind::Sweep { "sweep-" } else { "" };
+        let ext = match kind {
+            Kind::Trace | Kind::PodTable | Kind::NodeTable => "csv",
+            _ => "toml",
+        };
+        let prefix = match kind {
+            Kind::Sweep => "sweep-",
+            Kind::Replay => "replay-",
+            Kind::PodTable => "pods-",
+            Kind::NodeTable => "nodes-",
+            _ => "",
+        };
         let p = found.join(format!("{prefix}{seed}-{i}.{ext}"));
         std::fs::write(&p, bytes).expect("writing a failing input");
         println!("input {i} ({kind:?}, {}): {}", p.display(), f.what);

@@ -5,9 +5,13 @@
 
 #![allow(clippy::print_stdout, reason = "the binary reports on stdout")]
 
+mod font;
 mod init;
 mod output;
 mod plots;
+mod progress;
+mod replay;
+mod replay_chart;
 mod run;
 mod sweep;
 mod tables;
@@ -63,6 +67,13 @@ enum Command {
         after_help = "Examples:\n  meshsim sweep scenarios/sweep-gpu-fleet-x-sidecar-memory.toml --threads 2\n  meshsim sweep my-sweep.toml --resume meshsim-out/my-sweep   # after Ctrl-C"
     )]
     Sweep(sweep::SweepArgs),
+    /// Replay a cluster trace (openb tables) under scheduling policies, seeds and mesh overlays:
+    /// GPU allocation and fragmentation as pods arrive (and depart), the FGD study's
+    /// experiment, and what the mesh costs in GPU allocation.
+    #[command(after_help = "Examples:
+  meshsim replay scenarios/fgd-openb-default.toml
+  meshsim replay scenarios/fgd-openb-mesh.toml --threads 2 --out results/mesh")]
+    Replay(replay::ReplayArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -185,6 +196,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(a) => run::run(a),
+        Command::Validate { scenario } if replay::is_replay_file(scenario) => {
+            match meshsim_scenarios::replay::load(scenario) {
+                Ok(s) => emit(
+                    format!(
+                        "ok: {}: replay `{}`: {} node(s), {} pod(s); {} policies × {} seed(s) × {} overlay(s)\n",
+                        scenario.display(),
+                        s.name,
+                        s.nodes.len(),
+                        s.pods.len(),
+                        s.policies.len(),
+                        s.seeds.len(),
+                        s.overlays.len()
+                    )
+                    .as_bytes(),
+                ),
+                Err(d) => Err(Failure::Input(d.to_string())),
+            }
+        }
         Command::Validate { scenario } => match run::load_scenario(scenario) {
             Ok(s) => {
                 let nodes = s.cluster.node_count();
@@ -209,6 +238,7 @@ fn main() -> ExitCode {
         },
         Command::Init(a) => init::init(a),
         Command::Sweep(a) => sweep::sweep(a),
+        Command::Replay(a) => replay::replay(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -1,10 +1,7 @@
 //! Charts of a run, as SVG and PNG (plotters): proxy memory per mode, inference replicas per
-//! mode, and added latency per hop. Drawn with DejaVu Sans, shipped with meshsim
-//! (`cli/assets/`, Bitstream Vera licence), because plotters' `ab_glyph` backend uses no system
-//! fonts.
+//! mode, and added latency per hop.
 
 use std::path::Path;
-use std::sync::Once;
 
 use anyhow::{Result, anyhow};
 use meshsim_models::headline::ModeResult;
@@ -13,18 +10,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use meshsim_models::study::StudyResult;
-
-static FONT: Once = Once::new();
-
-fn register_font() {
-    FONT.call_once(|| {
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            include_bytes!("../assets/DejaVuSans.ttf"),
-        );
-    });
-}
 
 /// One series of a grouped bar chart.
 struct Series {
@@ -134,7 +119,7 @@ fn both(
 
 /// Draws the run's charts into `dir`; returns the file names written.
 pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>> {
-    register_font();
+    crate::font::register();
     let r: &[ModeResult] = &rr.results;
     let modes: Vec<String> = r.iter().map(|m| m.mode.as_str().to_string()).collect();
     let mut files = both(

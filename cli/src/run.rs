@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
+
+use crate::progress::{Bar, progress};
 use meshsim_models::mesh::MeshMode;
 use meshsim_models::study::{self, StudyResult};
 use meshsim_scenarios::{Diagnostic, Diagnostics, Scenario};
@@ -50,19 +52,6 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
     meshsim_scenarios::load(path)
 }
 
-fn progress(quiet: bool, len: u64) -> ProgressBar {
-    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        pb.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb
-}
-
 /// Parses `--modes`, with a suggestion for typos.
 pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
     let names = MeshMode::names();
@@ -83,18 +72,6 @@ pub fn parse_modes(list: &[String]) -> Result<Vec<MeshMode>, Failure> {
         return Err(Failure::Input("error: --modes: no modes given".into()));
     }
     Ok(out)
-}
-
-/// The progress bar, fed by the study pipeline.
-struct Bar<'a>(&'a ProgressBar);
-
-impl meshsim_models::study::Progress for Bar<'_> {
-    fn phase(&self, name: &str) {
-        self.0.set_message(name.to_string());
-    }
-    fn step(&self) {
-        self.0.inc(1);
-    }
 }
 
 /// Runs the scenario's study, drawing progress on `pb`.

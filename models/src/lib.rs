@@ -17,6 +17,7 @@ pub mod migration;
 pub mod names;
 pub mod packing;
 pub mod presets;
+pub mod replay;
 pub mod resources;
 pub mod rows;
 pub mod scheduler;

@@ -9,8 +9,10 @@ mod ctx;
 pub mod diag;
 pub mod file;
 pub mod limits;
+pub mod openb;
 pub mod read;
 pub mod render;
+pub mod replay;
 mod resolve;
 pub mod sweep;
 pub mod trace;
@@ -129,6 +131,11 @@ pub fn parse_in(name: &str, text: &str, base_dir: Option<&Path>) -> Result<Scena
     }
     let file: file::ScenarioFile = match toml::from_str(text) {
         Ok(f) => f,
+        Err(_) if replay::is_replay(text) => {
+            let mut d = src.whole("this is a replay scenario (it has a [replay] table)");
+            d.help = Some(format!("run it with `meshsim replay {name}`"));
+            return Err(Diagnostics(vec![d]));
+        }
         Err(e) => return Err(Diagnostics(vec![diag::from_toml_error(&src, &e)])),
     };
     let mut ctx = ctx::Ctx::new(&src);

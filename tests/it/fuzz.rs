@@ -21,7 +21,13 @@ const EXPECT: &[(&str, Option<&str>)] = &[
 ];
 
 fn kind_of(name: &str) -> Kind {
-    if name.ends_with(".csv") {
+    if name.starts_with("pods-") {
+        Kind::PodTable
+    } else if name.starts_with("nodes-") {
+        Kind::NodeTable
+    } else if name.starts_with("replay-") {
+        Kind::Replay
+    } else if name.ends_with(".csv") {
         Kind::Trace
     } else if name.starts_with("sweep-") {
         Kind::Sweep
@@ -51,6 +57,23 @@ fn answer(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Option<String> {
             meshsim_scenarios::sweep::load(&p)
                 .err()
                 .map(|d| d.to_string())
+        }
+        Kind::Replay => meshsim_scenarios::replay::parse_in(
+            name,
+            std::str::from_utf8(bytes).unwrap(),
+            Some(dir),
+        )
+        .err()
+        .map(|d| d.to_string()),
+        Kind::PodTable | Kind::NodeTable => {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let r = if kind == Kind::PodTable {
+                meshsim_scenarios::openb::load_pods(&p).map(|_| ())
+            } else {
+                meshsim_scenarios::openb::load_nodes(&p).map(|_| ())
+            };
+            r.err().map(|e| e.to_string())
         }
     }
 }
@@ -112,6 +135,9 @@ fn mutated_inputs_differ_from_their_seeds_and_reproduce() {
     assert!(seeds.len() >= 10, "{} seeds", seeds.len());
     assert!(seeds.iter().any(|s| s.kind == Kind::Sweep));
     assert!(seeds.iter().any(|s| s.kind == Kind::Trace));
+    for k in [Kind::Replay, Kind::PodTable, Kind::NodeTable] {
+        assert!(seeds.iter().any(|s| s.kind == k), "{k:?}");
+    }
     let originals: Vec<&[u8]> = seeds.iter().map(|s| s.bytes.as_slice()).collect();
     let changed = (0..200)
         .filter(|&i| !originals.contains(&fuzz::input(&seeds, 3, i).2.as_slice()))

@@ -6,4 +6,5 @@ mod calibration;
 mod data;
 mod fuzz;
 mod public_arithmetic;
+mod replay;
 mod traces;

@@ -25,13 +25,39 @@ fn redact(s: &str, tmp: &Path) -> String {
         .replace(env!("CARGO_PKG_VERSION"), "[version]")
 }
 
+/// The tables `meshsim replay` writes that the golden files hold (the per-seed curves are
+/// summarised by the median curve).
+const REPLAY_TABLES: [&str; 3] = [
+    "replay-summary.csv",
+    "replay-runs.csv",
+    "allocation-median.csv",
+];
+
+/// Replaces the wall time in "N run(s) in 4.5 s".
+fn redact_wall_time(s: &str) -> String {
+    s.lines()
+        .map(|l| match (l.find(" run(s) in "), l.rfind(" s")) {
+            (Some(a), Some(b)) if b > a => format!("{} run(s) in [wall] s{}", &l[..a], &l[b + 2..]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn golden(name: &str) {
-    let dir = tempfile::tempdir().unwrap();
     let f = scenario(name);
-    let o = meshsim(dir.path(), &["run", f.to_str().unwrap(), "--out", "out"]);
+    let replay = std::fs::read_to_string(&f).unwrap().contains("\n[replay]");
+    let (command, tables): (&str, &[&str]) = if replay {
+        ("replay", &REPLAY_TABLES)
+    } else {
+        ("run", &TABLES)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = meshsim(dir.path(), &[command, f.to_str().unwrap(), "--out", "out"]);
     let (stdout, stderr) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
-    let mut outputs: Vec<(String, String)> = TABLES
+    let stdout = redact_wall_time(&stdout);
+    let mut outputs: Vec<(String, String)> = tables
         .iter()
         .map(|t| {
             (
@@ -119,4 +145,14 @@ fn golden_agent_chain_20_calls() {
 #[test]
 fn golden_llm_trace_replay() {
     golden("llm-trace-replay");
+}
+
+#[test]
+fn golden_fgd_openb_default() {
+    golden("fgd-openb-default");
+}
+
+#[test]
+fn golden_fgd_openb_mesh() {
+    golden("fgd-openb-mesh");
 }

@@ -6,6 +6,7 @@ mod commands;
 mod errors;
 mod golden;
 mod output;
+mod replay;
 mod repro;
 mod schema;
 mod sweep;

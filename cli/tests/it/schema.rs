@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use meshsim_models::rows::replay::{
+    AllocationMedianRow, AllocationRow, ReplayRunRow, ReplaySummaryRow, TimelineRow,
+};
 use meshsim_models::rows::run::{
     ComponentRow, LatencyRow, NamespaceRow, PendingRow, PoolRow, ProxyRow, StationRow, SummaryRow,
 };
@@ -70,4 +73,9 @@ fn schema_md_lists_exactly_the_columns_written() {
     check::<NamespaceRow>(&schema);
     check::<CapacityRow>(&schema);
     check::<UncertaintyRow>(&schema);
+    check::<AllocationRow>(&schema);
+    check::<AllocationMedianRow>(&schema);
+    check::<ReplaySummaryRow>(&schema);
+    check::<ReplayRunRow>(&schema);
+    check::<TimelineRow>(&schema);
 }

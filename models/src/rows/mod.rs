@@ -8,7 +8,9 @@
 //! |---|---|
 //! | `run.rs` | `meshsim run`: summary, pools, components, pending, latency, proxies, stations, namespaces |
 //! | `sweep.rs` | `meshsim sweep`: capacity, uncertainty |
+//! | `replay.rs` | `meshsim replay`: allocation, allocation-median, replay-summary, replay-runs, timeline |
 
+pub mod replay;
 pub mod run;
 pub mod sweep;
 

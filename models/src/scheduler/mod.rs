@@ -50,6 +50,7 @@
 
 mod classes;
 mod failure;
+pub mod frag;
 mod index;
 pub mod policies;
 mod score;
@@ -67,7 +68,7 @@ use crate::resources::Resources;
 use classes::{Classes, State};
 pub use failure::Failure;
 use index::ScoreIndex;
-pub use score::{KubeScorer, NodeView, Scorer, Strategy, best_fit_device};
+pub use score::{KubeScorer, NodeView, Scorer, Strategy, best_fit_device, best_fit_index};
 
 /// How equally good nodes are chosen between.
 #[derive(
@@ -637,13 +638,13 @@ impl Scheduler {
         let p = &specs[spec as usize];
         let r = p.spec.requests;
         let st = &classes.class(c).state;
-        let share_slot = (r.gpu_milli > 0).then(|| {
-            let view = view_of(pools, st);
-            scorer.share_device(&view, &p.spec, rng)
-        });
         let base = node_dev[node as usize] as usize;
         let n_dev = st.gpu_used.len();
         let devs = &mut devices[base..base + n_dev];
+        let share_device = (r.gpu_milli > 0).then(|| {
+            let view = view_of(pools, st);
+            scorer.share_device(&view, devs, &p.spec, rng)
+        });
         let mut gpus = GpuAlloc::None;
         if r.gpus > 0 {
             let mut mask = 0u64;
@@ -660,12 +661,12 @@ impl Scheduler {
             }
             gpus = GpuAlloc::Whole(mask);
         }
-        if let Some(slot) = share_slot {
-            let value = st.gpu_used[slot];
-            let d = devs
-                .iter()
-                .position(|&u| u == value)
-                .expect("the sorted devices mirror the node's devices");
+        if let Some(d) = share_device {
+            assert!(
+                u32::from(devs[d]) + r.gpu_milli <= 1000,
+                "{} chose device {d} without room",
+                scorer.name()
+            );
             devs[d] += r.gpu_milli as u16;
             gpus = GpuAlloc::Share {
                 device: d as u8,
@@ -1058,6 +1059,12 @@ impl Scheduler {
             *out[st.pool as usize].entry(f).or_default() += free * class.nodes.len() as u64;
         }
         out
+    }
+
+    /// The scorer's view of one node now, or `None` for a removed node.
+    pub fn node_view(&self, node: NodeId) -> Option<NodeView<'_>> {
+        let c = self.classes.class_of(node.0)?;
+        Some(self.view(&self.classes.class(c).state))
     }
 
     /// Visits every present node's state through the scorer's view: `(node ids, view)` per

@@ -59,6 +59,17 @@ pub fn best_fit_device(gpu_used: &[u16], share: u32) -> Option<usize> {
     gpu_used.iter().position(|&u| u32::from(u) + share <= 1000)
 }
 
+/// The fullest device with room for `share` thousandths, by device index (`devices` in index
+/// order; the lowest index among equally full ones).
+pub fn best_fit_index(devices: &[u16], share: u32) -> Option<usize> {
+    devices
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u32::from(**u) + share <= 1000)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i)
+}
+
 /// A scheduling policy's score for a node.
 pub trait Scorer: fmt::Debug + Send + Sync {
     /// Policy name, for reports.
@@ -69,9 +80,17 @@ pub trait Scorer: fmt::Debug + Send + Sync {
     fn score(&self, node: &NodeView<'_>, pod: &PodSpec) -> i64;
 
     /// For a pod asking for a share of one GPU, the device it goes on: an index into
-    /// `node.gpu_used` of a device with room. The default is best fit (the fullest with room).
-    fn share_device(&self, node: &NodeView<'_>, pod: &PodSpec, _rng: &mut SimRng) -> usize {
-        best_fit_device(node.gpu_used, pod.requests.gpu_milli).unwrap_or(0)
+    /// `devices` (the thousandths in use of the chosen node's GPUs, by device index) of a
+    /// device with room. The default is best fit: the fullest device with room, the lowest
+    /// index among equals.
+    fn share_device(
+        &self,
+        _node: &NodeView<'_>,
+        devices: &[u16],
+        pod: &PodSpec,
+        _rng: &mut SimRng,
+    ) -> usize {
+        best_fit_index(devices, pod.requests.gpu_milli).unwrap_or(0)
     }
 
     /// A tag the scheduler counts per node for this pod (what [`NodeView::tags`] shows); `None`

@@ -3,6 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+fn is_replay(p: &Path) -> bool {
+    meshsim_scenarios::replay::is_replay(&std::fs::read_to_string(p).unwrap())
+}
+
+/// The shipped scenarios and templates (replay files apart).
 fn shipped() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -16,9 +21,31 @@ fn shipped() -> Vec<PathBuf> {
                 .to_string_lossy()
                 .starts_with("sweep-")
         })
+        .filter(|p| !is_replay(p))
         .collect();
     v.sort();
     v
+}
+
+#[test]
+fn every_shipped_replay_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") && is_replay(&p) {
+            let r = meshsim_scenarios::replay::load(&p)
+                .unwrap_or_else(|e| panic!("{}:\n{e}", p.display()));
+            assert_eq!(
+                (r.nodes.len(), r.pods.len()),
+                (1213, 8152),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2, "fgd-openb-default and fgd-openb-mesh");
 }
 
 #[test]
