@@ -509,6 +509,62 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Departures return exactly what arrivals took: whatever the pods, times, policy,
+        /// overlay and retry rule, once every pod has left the fleet is empty again (no GPU
+        /// share left on a device, no CPU or memory held, the empty fleet's fragmentation).
+        #[test]
+        fn departures_return_exactly_what_arrivals_took(
+            gpus in proptest::collection::vec(0u32..4, 2..6),
+            pods in proptest::collection::vec(
+                (0u32..4, 0u32..1000, 0u64..8000, 0u64..50, 1u64..30), 1..120),
+            policy in 0usize..6,
+            retry in proptest::bool::ANY,
+            sidecar in proptest::bool::ANY,
+            seed in 0u64..1000,
+        ) {
+            let nodes: Vec<ReplayNode> = gpus
+                .iter()
+                .enumerate()
+                .map(|(i, &g)| node(&format!("n{i}"), g))
+                .collect();
+            let pods: Vec<ReplayPod> = pods
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, m, cpu, created, life))| {
+                    // Whole GPUs, a share, or none.
+                    let (g, m) = if g == 3 { (0, m.max(1)) } else { (g, 0) };
+                    let mut p = pod(&format!("p{i:03}"), g, m, created, Some(created + life));
+                    p.cpu_milli = cpu;
+                    p
+                })
+                .collect();
+            let overlay = if sidecar {
+                Overlay {
+                    name: "sidecar".into(),
+                    per_pod: Resources::cpu_mem(100, 128 << 20),
+                    per_node: vec![Resources::cpu_mem(200, 512 << 20)],
+                }
+            } else {
+                Overlay::none()
+            };
+            let policy = Policy::parse(Policy::names()[policy]).unwrap();
+            let mut s = spec(&nodes, &pods, Protocol::Trace { retry }, policy, &overlay);
+            s.seed = seed;
+            let r = run(&s, None);
+            let last = r.log.last().unwrap();
+            proptest::prop_assert_eq!(last.used_milli, 0);
+            proptest::prop_assert_eq!(last.idle_milli, r.capacity_milli);
+            proptest::prop_assert!((last.frag_milli - r.log[0].frag_milli).abs() < 1e-6);
+            proptest::prop_assert_eq!(r.placed, r.departed);
+            proptest::prop_assert_eq!(r.placed + r.failed, pods.len() as u64);
+            proptest::prop_assert_eq!(r.running, 0);
+            proptest::prop_assert_eq!((r.cpu_requested_milli, r.memory_requested_bytes), (0, 0));
+        }
+    }
+
     #[test]
     fn the_fgd_protocol_tops_up_to_the_target_and_never_departs() {
         let nodes: Vec<ReplayNode> = (0..4).map(|i| node(&format!("n{i}"), 2)).collect();
