@@ -131,8 +131,11 @@ fn write_outputs(
         "scenario_file": path.display().to_string(),
         "scenario": s.name,
         "description": s.description,
-        "nodes": { "path": s.nodes_path.display().to_string(), "sha256": s.sha256[0], "count": s.nodes.len() },
-        "pods": { "path": s.pods_path.display().to_string(), "sha256": s.sha256[1], "count": s.pods.len() },
+        "inputs": s.inputs.iter().map(|f| serde_json::json!({
+            "role": f.role, "path": f.path.display().to_string(), "sha256": f.sha256 })).collect::<Vec<_>>(),
+        "nodes": s.nodes.len(),
+        "pods": s.pods.len(),
+        "daemonsets": s.daemonsets.len(),
         "protocol": protocol,
         "policies": s.policies.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         "seeds": s.seeds,

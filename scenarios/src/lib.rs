@@ -13,6 +13,7 @@ pub mod openb;
 pub mod read;
 pub mod render;
 pub mod replay;
+pub mod replay_source;
 mod resolve;
 pub mod sweep;
 pub mod trace;

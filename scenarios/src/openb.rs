@@ -212,6 +212,7 @@ pub fn load_nodes(path: &Path) -> Result<Vec<ReplayNode>, TableError> {
             memory_bytes: int(line, "memory_mib", t.field(r, 2), MAX_MEMORY_MIB)? * MIB,
             gpus: int(line, "gpu", t.field(r, 3), u64::from(MAX_GPUS))? as u32,
             model: text(t.field(r, 4)).map(|m| meshsim_models::names::truncate(m, 63)),
+            ..Default::default()
         };
         if !seen.insert(n.name.clone()) {
             return Err(TableError::Duplicate {
@@ -288,6 +289,7 @@ pub fn load_pods(path: &Path) -> Result<Vec<ReplayPod>, TableError> {
             models,
             created_s,
             deleted_s,
+            ..Default::default()
         };
         if !seen.insert(p.name.clone()) {
             return Err(TableError::Duplicate {

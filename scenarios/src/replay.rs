@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use meshsim_core::time::SimDuration;
 use meshsim_models::presets;
 use meshsim_models::replay::study::ReplayStudy;
-use meshsim_models::replay::{Overlay, OverlayKind, Protocol, ReplayNode, ReplayPod};
+use meshsim_models::replay::{DaemonSetPod, Overlay, OverlayKind, Protocol, ReplayNode, ReplayPod};
 use meshsim_models::scheduler::policies::Policy;
 use serde::Deserialize;
 use toml::Spanned;
@@ -61,8 +61,12 @@ struct Meta {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Section {
-    nodes: Spanned<String>,
-    pods: Spanned<String>,
+    #[serde(default)]
+    nodes: Option<Spanned<String>>,
+    #[serde(default)]
+    pods: Option<Spanned<String>>,
+    #[serde(default)]
+    scenario: Option<Spanned<String>>,
     #[serde(default)]
     protocol: Option<Spanned<String>>,
     #[serde(default)]
@@ -87,6 +91,17 @@ struct MeshSection {
     overlays: Spanned<Vec<Spanned<String>>>,
 }
 
+/// A file a replay read its cluster or workload from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputFile {
+    /// `nodes`, `pods` or `scenario`.
+    pub role: &'static str,
+    /// Where it was read.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
 /// A validated replay scenario with its tables read.
 #[derive(Clone, Debug)]
 pub struct ReplayScenario {
@@ -94,12 +109,11 @@ pub struct ReplayScenario {
     pub name: String,
     /// What it answers.
     pub description: String,
-    /// The node list as given, and where it was read.
-    pub nodes_path: PathBuf,
-    /// The pod list as given, and where it was read.
-    pub pods_path: PathBuf,
-    /// SHA-256 of the node list and of the pod list, as read.
-    pub sha256: [String; 2],
+    /// The files the cluster and workload were read from: (`nodes`, `pods`) or `scenario`,
+    /// each with its path and SHA-256.
+    pub inputs: Vec<InputFile>,
+    /// The cluster's own DaemonSets (from a scenario source).
+    pub daemonsets: Vec<DaemonSetPod>,
     /// Nodes.
     pub nodes: Vec<ReplayNode>,
     /// Pods.
@@ -148,6 +162,7 @@ impl ReplayScenario {
             seeds: &self.seeds,
             overlays: &self.overlays,
             max_pods: self.max_pods,
+            daemonsets: &self.daemonsets,
             sample_every: self.sample_every,
             max_pct: self.max_pct(),
         }
@@ -370,36 +385,92 @@ pub fn parse_in(
         );
     }
     let base = base_dir.unwrap_or(Path::new("."));
-    let nodes_path = base.join(r.nodes.get_ref());
-    let pods_path = base.join(r.pods.get_ref());
-    let nodes = match crate::openb::load_nodes(&nodes_path) {
-        Ok(n) => Some(n),
-        Err(e) => {
-            ctx.err(
-                r.nodes.span(),
-                format!("node list {}: {e}", nodes_path.display()),
-                None,
-            );
-            None
+    let mut inputs: Vec<(&'static str, PathBuf)> = Vec::new();
+    let mut daemonsets = Vec::new();
+    let (nodes, pods) = match (&r.nodes, &r.pods, &r.scenario) {
+        (Some(n), Some(p), None) => {
+            let nodes_path = base.join(n.get_ref());
+            let pods_path = base.join(p.get_ref());
+            let nodes = match crate::openb::load_nodes(&nodes_path) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    ctx.err(
+                        n.span(),
+                        format!("node list {}: {e}", nodes_path.display()),
+                        None,
+                    );
+                    None
+                }
+            };
+            let pods = match crate::openb::load_pods(&pods_path) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    ctx.err(
+                        p.span(),
+                        format!("pod list {}: {e}", pods_path.display()),
+                        None,
+                    );
+                    None
+                }
+            };
+            inputs.push(("nodes", nodes_path));
+            inputs.push(("pods", pods_path));
+            (nodes, pods)
         }
-    };
-    let pods = match crate::openb::load_pods(&pods_path) {
-        Ok(p) => Some(p),
-        Err(e) => {
+        (None, None, Some(sc)) => {
+            let path = base.join(sc.get_ref());
+            match crate::load(&path) {
+                Err(d) => {
+                    let first = d
+                        .0
+                        .first()
+                        .map_or_else(String::new, |e| format!(": line {}: {}", e.line, e.message));
+                    ctx.err(
+                        sc.span(),
+                        format!(
+                            "scenario {} is not valid ({} error(s)){first}",
+                            path.display(),
+                            d.0.len()
+                        ),
+                        Some(format!("`meshsim validate {}` shows each", path.display())),
+                    );
+                    (None, None)
+                }
+                Ok(scen) => match crate::replay_source::from_scenario(&scen) {
+                    Ok(x) => {
+                        daemonsets = x.daemonsets;
+                        inputs.push(("scenario", path));
+                        (Some(x.nodes), Some(x.pods))
+                    }
+                    Err(why) => {
+                        for w in why.iter().take(10) {
+                            ctx.err(sc.span(), format!("scenario {}: {w}", path.display()), None);
+                        }
+                        (None, None)
+                    }
+                },
+            }
+        }
+        _ => {
             ctx.err(
-                r.pods.span(),
-                format!("pod list {}: {e}", pods_path.display()),
+                f.replay.span(),
+                "give the cluster and workload either as `nodes` and `pods` (openb tables) or as `scenario` (a meshsim scenario)",
                 None,
             );
-            None
+            (None, None)
         }
     };
     if let Some(n) = &nodes
         && n.iter().all(|x| x.gpus == 0)
     {
+        let span = r
+            .nodes
+            .as_ref()
+            .or(r.scenario.as_ref())
+            .map_or(f.replay.span(), Spanned::span);
         ctx.err(
-            r.nodes.span(),
-            "the node list has no GPU: a replay measures GPU allocation",
+            span,
+            "the cluster has no GPU: a replay measures GPU allocation",
             None,
         );
     }
@@ -443,13 +514,19 @@ pub fn parse_in(
             })
             .unwrap_or_default()
     };
-    let sha256 = [sha(&nodes_path), sha(&pods_path)];
+    let inputs = inputs
+        .into_iter()
+        .map(|(role, path)| InputFile {
+            role,
+            sha256: sha(&path),
+            path,
+        })
+        .collect();
     Ok(ReplayScenario {
-        sha256,
+        inputs,
+        daemonsets,
         name: meta.name.get_ref().clone(),
         description: meta.description.clone().unwrap_or_default(),
-        nodes_path,
-        pods_path,
         nodes,
         pods,
         protocol,

@@ -44,6 +44,7 @@ fn main() {
             seed: SEED,
             overlay: &none,
             max_pods: 1001,
+            daemonsets: &[],
         };
         let t = Instant::now();
         let r = replay::dynamics::run(&spec, None);

@@ -41,6 +41,7 @@ fn the_published_medians_at_130_percent_are_reproduced() {
                 seed,
                 overlay: &none,
                 max_pods: 1001,
+                daemonsets: &[],
             };
             let run = replay::dynamics::run(&spec, None);
             let c = report::curve(&run, 130);
@@ -111,6 +112,7 @@ fn incremental_fgd_equals_the_node_by_node_reference() {
             seed,
             overlay: &none,
             max_pods: 1001,
+            daemonsets: &[],
         };
         let r = replay::dynamics::run(&spec, None);
         assert_eq!(r.arrived, arrivals.len() as u64);

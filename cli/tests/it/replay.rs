@@ -124,17 +124,25 @@ fn the_shipped_data_replays_and_records_what_it_read() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("replay.json")).unwrap()).unwrap();
     let sums = std::fs::read_to_string(root().join("data/SHA256SUMS")).unwrap();
-    for (key, file) in [
+    for (i, (key, file)) in [
         ("nodes", "openb/openb_node_list_gpu_node.csv"),
         ("pods", "openb/openb_pod_list_default.csv"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let want = sums
             .lines()
             .find(|l| l.ends_with(file))
             .and_then(|l| l.split_whitespace().next())
             .unwrap();
-        assert_eq!(json[key]["sha256"], want, "{key}");
+        assert_eq!(json["inputs"][i]["role"], key);
+        assert_eq!(json["inputs"][i]["sha256"], want, "{key}");
     }
+    assert_eq!(
+        (json["nodes"].as_u64(), json["pods"].as_u64()),
+        (Some(1213), Some(8152))
+    );
     assert_eq!(json["overlays"][1]["per_pod"]["cpu_milli"], 100);
     assert_eq!(json["overlays"][1]["per_pod"]["memory_bytes"], 128 << 20);
 }
@@ -374,4 +382,107 @@ fn the_shipped_replays_validate() {
         assert_eq!(o.status.code(), Some(0), "{name}: {err}");
         assert!(out.contains("1213 node(s), 8152 pod(s)"), "{out}");
     }
+}
+
+/// A meshsim scenario as the replay's cluster and workload: a GPU pool with a taint and a
+/// label, a CPU pool, count workloads with selectors and tolerations, and a DaemonSet.
+/// Hand-computed: 2 GPU nodes × 4 GPUs = 8 GPUs; 6 whole-GPU pods and 4 half-GPU pods ask for
+/// 8 GPUs in all; every pod fits (allocation 100 %), holding 40 cores.
+#[test]
+fn a_meshsim_scenario_replays_as_cluster_and_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fleet.toml"),
+        r#"[scenario]
+name = "fleet"
+
+[[pools]]
+name = "gpu"
+count = 2
+cpu = "64"
+memory = "512Gi"
+gpus = 4
+labels = { accelerator = "a100" }
+taints = [{ key = "nvidia.com/gpu", effect = "NoSchedule" }]
+
+[[pools]]
+name = "cpu"
+count = 2
+cpu = "16"
+memory = "64Gi"
+
+[[workloads]]
+name = "whole"
+namespace = "ml"
+replicas = 6
+requests = { cpu = "4", memory = "16Gi", gpu = 1 }
+node_selector = { accelerator = "a100" }
+tolerations = [{ key = "nvidia.com/gpu", operator = "Exists" }]
+
+[[workloads]]
+name = "half"
+namespace = "ml"
+replicas = 4
+requests = { cpu = "2", memory = "8Gi", gpu_fraction = 0.5 }
+tolerations = [{ key = "nvidia.com/gpu", operator = "Exists" }]
+
+[[workloads]]
+name = "web"
+namespace = "shop"
+replicas = 8
+requests = { cpu = "1", memory = "2Gi" }
+
+[[daemonsets]]
+name = "node-exporter"
+namespace = "monitoring"
+requests = { cpu = "100m", memory = "128Mi" }
+"#,
+    )
+    .unwrap();
+    let f = dir.path().join("replay.toml");
+    std::fs::write(
+        &f,
+        "[scenario]\nname = \"fleet-replay\"\n[replay]\nscenario = \"fleet.toml\"\nprotocol = \"trace\"\n\
+         policies = [\"best-fit\", \"fgd\"]\nseeds = [1, 2]\nreport_pct = [100]\n",
+    )
+    .unwrap();
+    let o = meshsim(dir.path(), &["validate", f.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("4 node(s), 18 pod(s)"), "{out}");
+    let o = meshsim(
+        dir.path(),
+        &["replay", f.to_str().unwrap(), "--out", "out", "--quiet"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let runs = csv_rows(&dir.path().join("out/replay-runs.csv"));
+    for r in &runs[1..] {
+        let n = |c: &str| r[col(&runs, c)].clone();
+        assert_eq!(n("pods_placed"), "18", "{r:?}");
+        assert_eq!(n("final_gpu_allocation_pct"), "100.0", "{r:?}");
+        // 6 × 4 + 4 × 2 + 8 × 1 cores of pods (the DaemonSet is the cluster's, not counted).
+        assert_eq!(n("cpu_requested_vcpu"), "40.0", "{r:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/replay.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["inputs"][0]["role"], "scenario");
+    assert_eq!(json["daemonsets"], 1);
+
+    // A fill workload has no pod count: refused, with the scenario and the workload named.
+    let text_of = std::fs::read_to_string(dir.path().join("fleet.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("fleet.toml"),
+        text_of.replace("replicas = 6", "replicas = \"fill\""),
+    )
+    .unwrap();
+    let o = meshsim(dir.path(), &["replay", f.to_str().unwrap(), "--out", "bad"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("workload `whole` has replicas = \"fill\""),
+        "{err}"
+    );
+    assert!(err.contains("replay.toml:4"), "{err}");
+    assert!(!dir.path().join("bad").exists());
 }

@@ -242,11 +242,28 @@ impl Model for Replay {
 /// Node pools of identical nodes (CPU, memory, GPUs, model), in order of first appearance, and
 /// each node's scheduler id.
 fn pools_of(spec: &ReplaySpec<'_>) -> (Vec<NodePool>, Vec<NodeId>) {
-    let mut shape_of: BTreeMap<(u64, u64, u32, Option<String>), usize> = BTreeMap::new();
+    type Key = (
+        u64,
+        u64,
+        u32,
+        Option<String>,
+        BTreeMap<String, String>,
+        String,
+        Option<u32>,
+    );
+    let mut shape_of: BTreeMap<Key, usize> = BTreeMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     let mut pools = Vec::new();
     for (i, n) in spec.nodes.iter().enumerate() {
-        let key = (n.cpu_milli, n.memory_bytes, n.gpus, n.model.clone());
+        let key = (
+            n.cpu_milli,
+            n.memory_bytes,
+            n.gpus,
+            n.model.clone(),
+            n.labels.clone(),
+            format!("{:?}", n.taints),
+            n.max_pods,
+        );
         let p = *shape_of.entry(key).or_insert_with(|| {
             let mut pool = NodePool::new(
                 &format!("shape-{}", pools.len()),
@@ -258,8 +275,10 @@ fn pools_of(spec: &ReplaySpec<'_>) -> (Vec<NodePool>, Vec<NodeId>) {
                     gpu_milli: 0,
                 },
             );
-            pool.max_pods = spec.max_pods;
+            pool.max_pods = n.max_pods.unwrap_or(spec.max_pods);
             pool.gpu_model = n.model.clone();
+            pool.labels = n.labels.clone();
+            pool.taints = n.taints.clone();
             pools.push(pool);
             members.push(Vec::new());
             pools.len() - 1
@@ -292,6 +311,8 @@ pub fn run(spec: &ReplaySpec<'_>, sample_every: Option<SimDuration>) -> ReplayRu
             gpu_milli: if p.gpus > 0 { 0 } else { p.gpu_milli },
         },
         gpu_models: p.models.clone(),
+        node_selector: p.node_selector.clone(),
+        tolerations: p.tolerations.clone(),
         ..Default::default()
     };
     let specs: Vec<PodSpec> = spec.pods.iter().map(pod_spec).collect();
@@ -312,6 +333,14 @@ pub fn run(spec: &ReplaySpec<'_>, sample_every: Option<SimDuration>) -> ReplayRu
         by_id[id.index()] = keys[i];
     }
     sched.set_tie_keys(by_id);
+    for d in spec.daemonsets {
+        sched.place_daemonset(&PodSpec {
+            requests: d.requests,
+            node_selector: d.node_selector.clone(),
+            tolerations: d.tolerations.clone(),
+            ..Default::default()
+        });
+    }
     let mut agents_unplaced = 0;
     let (mut agents_cpu_milli, mut agents_memory_bytes) = (0u64, 0u64);
     for r in &spec.overlay.per_node {
@@ -437,6 +466,7 @@ mod tests {
             memory_bytes: 128 << 30,
             gpus,
             model: Some("G2".into()),
+            ..Default::default()
         }
     }
 
@@ -450,6 +480,7 @@ mod tests {
             models: vec![],
             created_s: created,
             deleted_s: deleted,
+            ..Default::default()
         }
     }
 
@@ -468,6 +499,7 @@ mod tests {
             seed: 42,
             overlay,
             max_pods: 1001,
+            daemonsets: &[],
         }
     }
 

@@ -21,6 +21,10 @@ pub mod protocol;
 pub mod report;
 pub mod study;
 
+use std::collections::BTreeMap;
+
+use crate::cluster::{Taint, Toleration};
+use crate::resources::Resources;
 use crate::scheduler::policies::Policy;
 
 pub use dynamics::{LogLine, ReplayRun, Sample};
@@ -28,7 +32,7 @@ pub use overlay::{Overlay, OverlayKind};
 pub use protocol::Protocol;
 
 /// A node of the replayed cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayNode {
     /// Name (the FGD protocol orders nodes by it).
     pub name: String,
@@ -40,10 +44,16 @@ pub struct ReplayNode {
     pub gpus: u32,
     /// GPU model, if any.
     pub model: Option<String>,
+    /// Labels (pods' node selectors match them; none in openb).
+    pub labels: BTreeMap<String, String>,
+    /// Taints (none in openb).
+    pub taints: Vec<Taint>,
+    /// Most pods on this node (`None`: the replay's `max_pods`).
+    pub max_pods: Option<u32>,
 }
 
 /// A pod of the replayed workload.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayPod {
     /// Name (the FGD protocol orders pods by it).
     pub name: String,
@@ -61,6 +71,10 @@ pub struct ReplayPod {
     pub created_s: u64,
     /// Deletion time, seconds, if the trace records one (the trace protocol).
     pub deleted_s: Option<u64>,
+    /// Required node labels (none in openb).
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations (none in openb).
+    pub tolerations: Vec<Toleration>,
 }
 
 impl ReplayPod {
@@ -89,8 +103,22 @@ pub struct ReplaySpec<'a> {
     pub seed: u64,
     /// The mesh.
     pub overlay: &'a Overlay,
-    /// Most pods per node (the study's 1,001).
+    /// Most pods per node (the study's 1,001), where a node does not say.
     pub max_pods: u32,
+    /// Pods placed on every node they fit before the replay and never removed (the cluster's
+    /// own DaemonSets; a mesh's node agents come with the overlay).
+    pub daemonsets: &'a [DaemonSetPod],
+}
+
+/// A DaemonSet's pod in a replay.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DaemonSetPod {
+    /// Requests.
+    pub requests: Resources,
+    /// Required node labels.
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerations.
+    pub tolerations: Vec<Toleration>,
 }
 
 /// GPU thousandths of a cluster.

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::dynamics::{self, LogLine, ReplayRun};
 use super::report::{self, CurvePoint};
-use super::{Overlay, Protocol, ReplayNode, ReplayPod, ReplaySpec};
+use super::{DaemonSetPod, Overlay, Protocol, ReplayNode, ReplayPod, ReplaySpec};
 use crate::scheduler::policies::Policy;
 use crate::study::Progress;
 
@@ -25,8 +25,10 @@ pub struct ReplayStudy<'a> {
     pub seeds: &'a [u64],
     /// Mesh overlays.
     pub overlays: &'a [Overlay],
-    /// Most pods per node.
+    /// Most pods per node, where a node does not say.
     pub max_pods: u32,
+    /// The cluster's own DaemonSets.
+    pub daemonsets: &'a [DaemonSetPod],
     /// Time-series period (trace protocol).
     pub sample_every: Option<SimDuration>,
     /// Curves run from 0 to this arrived share, %.
@@ -115,6 +117,7 @@ pub fn run(s: &ReplayStudy<'_>, progress: &dyn Progress) -> ReplayResult {
                 seed,
                 overlay: &s.overlays[overlay],
                 max_pods: s.max_pods,
+                daemonsets: s.daemonsets,
             };
             let mut run = dynamics::run(&spec, s.sample_every);
             let curve = report::curve(&run, s.max_pct);
