@@ -5,6 +5,7 @@
 //! team decides on. Built on `meshsim-core`; knows nothing of files (that is
 //! `meshsim-scenarios`) or of terminals and output formats (that is the `meshsim` binary).
 
+pub mod audit;
 pub mod capacity;
 pub mod cluster;
 pub mod delay;

@@ -8,6 +8,7 @@
 mod ctx;
 pub mod diag;
 pub mod file;
+pub mod kube;
 pub mod limits;
 pub mod openb;
 pub mod read;

@@ -191,6 +191,12 @@ pub fn parse_cpu_milli(s: &str) -> Result<u64, UnitError> {
     to_integer_ceil(&parse_decimal(s)?, 3, s)
 }
 
+/// Parses a CPU quantity into nanocores (`9559630n` → 9,559,630; `7m` → 7,000,000), as the
+/// metrics API reports usage.
+pub fn parse_cpu_nano(s: &str) -> Result<u64, UnitError> {
+    to_integer_ceil(&parse_decimal(s)?, 9, s)
+}
+
 /// Parses a memory quantity into bytes (`128Mi` → 134,217,728; `1G` → 10^9).
 pub fn parse_bytes(s: &str) -> Result<u64, UnitError> {
     to_integer_ceil(&parse_decimal(s)?, 0, s)

@@ -2,6 +2,7 @@
 //! against the published figures they are meant to reproduce. One binary, one module per area.
 
 mod architecture;
+mod audit;
 mod calibration;
 mod data;
 mod fuzz;
