@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout, reason = "the binary reports on stdout")]
 
+mod audit;
 mod font;
 mod init;
 mod output;
@@ -74,6 +75,14 @@ enum Command {
   meshsim replay scenarios/fgd-openb-default.toml
   meshsim replay scenarios/fgd-openb-mesh.toml --threads 2 --out results/mesh")]
     Replay(replay::ReplayArgs),
+    /// Audit a real cluster from offline kubectl dumps: the sidecar tax per namespace and node
+    /// pool, GPU room, L7 use per namespace, and a scenario that reproduces the cluster.
+    #[command(after_help = "Examples:
+  kubectl get nodes,pods,namespaces -A -o json > cluster.json
+  kubectl top pods -A --containers > top.txt
+  meshsim audit cluster.json top.txt --emit-scenario my-cluster.toml
+  meshsim run my-cluster.toml")]
+    Audit(audit::AuditArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -239,6 +248,7 @@ fn main() -> ExitCode {
         Command::Init(a) => init::init(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Replay(a) => replay::replay(a),
+        Command::Audit(a) => audit::audit(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

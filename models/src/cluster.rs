@@ -205,7 +205,7 @@ pub enum Replicas {
 /// Per-workload overrides of the injected sidecar's resources, as the
 /// `sidecar.istio.io/proxyCPU`, `proxyMemory`, `proxyCPULimit` and `proxyMemoryLimit`
 /// annotations do.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SidecarOverride {
     /// CPU request, millicores.
     pub cpu_request_milli: Option<u64>,
@@ -215,6 +215,9 @@ pub struct SidecarOverride {
     pub cpu_limit_milli: Option<u64>,
     /// Memory limit, bytes.
     pub memory_limit_bytes: Option<u64>,
+    /// Measured usage of one Istio sidecar of this workload (from `meshsim audit`); replaces the
+    /// modelled usage wherever the workload runs in sidecar mode.
+    pub usage: Option<crate::resources::Usage>,
 }
 
 /// A Deployment-like group of identical replicas, each also a Service.
@@ -254,6 +257,9 @@ pub struct Workload {
     pub inference: bool,
     /// Sidecar resource overrides for this workload's pods.
     pub sidecar: SidecarOverride,
+    /// Whether the workload's pods join the mesh where their namespace does (`false`: opted out,
+    /// e.g. `sidecar.istio.io/inject: "false"`, or a gateway that is a proxy of its own).
+    pub meshed: bool,
 }
 
 impl Workload {
@@ -281,6 +287,7 @@ impl Workload {
             priority: 0,
             inference: requests.wants_gpu(),
             sidecar: SidecarOverride::default(),
+            meshed: true,
         }
     }
 }

@@ -377,6 +377,15 @@ impl MeshConfig {
         }
     }
 
+    /// How `w` is meshed in `mode`: its namespace's mode, or outside when it opted out.
+    pub fn workload_mode(&self, mode: MeshMode, w: &Workload) -> NamespaceMode {
+        if w.meshed {
+            self.namespace_mode(mode, &w.namespace)
+        } else {
+            NamespaceMode::Outside
+        }
+    }
+
     /// The sidecar costs for a namespace mode (`None` without a per-pod proxy).
     pub fn sidecar_costs(&self, ns: NamespaceMode) -> Option<&SidecarCosts> {
         match ns {
@@ -397,6 +406,21 @@ pub fn sidecar_request(costs: &SidecarCosts, w: &Workload) -> Resources {
             .memory_request_bytes
             .unwrap_or(costs.request.memory_bytes),
     )
+}
+
+/// One sidecar's usage for `w` in namespace mode `ns`: the workload's measured Istio sidecar
+/// usage where it has one (from `meshsim audit`), else the model's.
+pub fn workload_sidecar_usage(
+    costs: &SidecarCosts,
+    vis: Visibility,
+    rps: f64,
+    w: &Workload,
+    ns: NamespaceMode,
+) -> Usage {
+    match (ns, w.sidecar.usage) {
+        (NamespaceMode::Sidecar, Some(u)) => u,
+        _ => sidecar_usage(costs, vis, rps),
+    }
 }
 
 /// What a sidecar can see: clusters (services × ports) and endpoints (their pods).

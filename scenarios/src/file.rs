@@ -581,6 +581,12 @@ pub struct WorkloadSection {
     /// Sidecar annotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<SidecarOverrideSection>,
+    /// Measured usage of one Istio sidecar (replaces the model in sidecar mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar_usage: Option<CpuMem>,
+    /// Joins the mesh where its namespace does (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meshed: Option<bool>,
     /// Application processing time per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processing_time: Option<Spanned<DistSection>>,

@@ -5,6 +5,7 @@
 //! located errors with file, line, column and key), and the validated [`Scenario`] the models
 //! run. The shipped scenario library lives next to this crate's sources, in `scenarios/*.toml`.
 
+pub mod audit_scenario;
 mod ctx;
 pub mod diag;
 pub mod file;
@@ -29,6 +30,11 @@ use meshsim_models::mesh::{MeshConfig, MeshMode};
 use meshsim_models::scheduler::SchedulerConfig;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
+
+/// Whether `s` is a valid scenario, workload or pool name.
+pub fn ctx_valid_name(s: &str) -> bool {
+    ctx::valid_name(s)
+}
 
 /// Label every node carries with its pool's name; `pool = "x"` on a workload selects it.
 pub const POOL_LABEL: &str = "meshsim.io/pool";

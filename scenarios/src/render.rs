@@ -354,6 +354,8 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                         cpu_limit: w.sidecar.cpu_limit_milli.map(Cpu),
                         memory_limit: w.sidecar.memory_limit_bytes.map(Memory),
                     }),
+                    sidecar_usage: w.sidecar.usage.map(usage),
+                    meshed: (!w.meshed).then_some(false),
                     processing_time: s
                         .latency
                         .as_ref()

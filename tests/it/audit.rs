@@ -152,3 +152,168 @@ fn kubectl_top_fixtures_parse_to_their_printed_values() {
     let last: Vec<_> = u.iter().filter(|s| s.snapshot == 3).collect();
     assert_eq!((last.len(), last[0].cpu_milli), (1, Some(400.0)));
 }
+
+fn example_audit() -> (
+    meshsim_scenarios::kube::Loaded,
+    meshsim_models::audit::Audit,
+) {
+    let dir = meshsim_tests::root().join("scenarios/audit-example");
+    let specs: Vec<InputSpec> = ["cluster.json", "top.txt", "istio.json"]
+        .iter()
+        .map(|f| InputSpec {
+            path: dir.join(f),
+            role: Role::Auto,
+        })
+        .collect();
+    let l = load(&specs).unwrap_or_else(|e| panic!("{e}"));
+    let a = audit(&l.dump, &AuditOptions::default()).unwrap();
+    (l, a)
+}
+
+#[test]
+fn the_shipped_example_is_what_the_generator_writes() {
+    let dir = meshsim_tests::root().join("scenarios/audit-example");
+    let (cluster, top, istio) = meshsim_tests::dump_gen::example();
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    assert_eq!(read("cluster.json"), cluster + "\n");
+    assert_eq!(read("top.txt"), top);
+    assert_eq!(read("istio.json"), istio + "\n");
+}
+
+#[test]
+fn the_example_cluster_is_audited_as_built() {
+    let (l, a) = example_audit();
+    // Sidecars: web 6 + cart 4 + llm-server 10 + embedder 2 native, api 3 classic.
+    assert_eq!((a.sidecars.sidecars, a.sidecars.native), (25, 22));
+    // Each sidecar: 100m / 128Mi; istio-init (100m/128Mi) never dominates these pods.
+    assert_eq!(a.sidecars.request.cpu_milli, 2500);
+    assert_eq!(a.sidecars.request.memory_bytes, 25 * 128 * MIB);
+    assert_eq!(a.sidecars.reclaimable, a.sidecars.request);
+    // On the GPU pool: the 10 llm-server sidecars, 1.25 GiB.
+    assert_eq!(a.gpu_sidecars.request.memory_bytes, 10 * 128 * MIB);
+    // Measured in top.txt: per sidecar memory (61+r), (55+r), (70+r), (95+r), (58+r) MiB.
+    let by_hand: u64 = (0..6).map(|r| 61 + r).sum::<u64>()
+        + (0..4).map(|r| 55 + r).sum::<u64>()
+        + (0..3).map(|r| 70 + r).sum::<u64>()
+        + (0..10).map(|r| 95 + r).sum::<u64>()
+        + (0..2).map(|r| 58 + r).sum::<u64>();
+    assert_eq!(a.sidecars.measured, 25);
+    assert_eq!(a.sidecars.used.memory_p50_bytes, (by_hand * MIB) as f64);
+    // Modes: labels and pods agree; payments/legacy opted out; data is ambient with a waypoint.
+    let mode = |n: &str| a.namespaces.iter().find(|x| x.name == n).unwrap();
+    assert_eq!(mode("shop").observed.as_str(), "sidecar");
+    assert_eq!(mode("payments").pods_without_sidecar, 2);
+    assert_eq!(mode("data").observed.as_str(), "ambient-waypoint");
+    assert_eq!(mode("batch").observed.as_str(), "none");
+    // L7: payments (JWT, L7 authorization) and shop (retries) need a waypoint; ml's policy is L4.
+    assert!(mode("payments").needs_waypoint && mode("shop").needs_waypoint);
+    assert!(!mode("ml").needs_waypoint);
+    // GPU namespace first.
+    assert_eq!(mode("ml").order, Some(1));
+    // Mesh components found, not counted as sidecars; one gateway pair; a finished Job skipped.
+    assert_eq!(a.mesh.ztunnel.as_ref().unwrap().pods, 7);
+    assert_eq!(a.mesh.gateways, 2);
+    assert_eq!(l.inputs[0].finished_pods, 1);
+    assert_eq!(l.inputs[0].skipped.get("Secret"), Some(&1));
+    // 12 GPUs, 10 used: room for 2 more llm-server replicas, GPU-bound, sidecars or not.
+    let gpu = a.pools.iter().find(|p| p.name == "gpu-l4").unwrap();
+    let room = gpu.inference.as_ref().unwrap();
+    assert_eq!(
+        (
+            room.extra_now,
+            room.extra_without_sidecars,
+            room.binding_now
+        ),
+        (2, 2, "gpu")
+    );
+}
+
+#[test]
+fn the_emitted_scenario_reproduces_the_audited_requests_and_usage() {
+    use meshsim_models::mesh::MeshMode;
+    use meshsim_models::packing::Component;
+    let (l, a) = example_audit();
+    let inputs: Vec<(String, String)> = l
+        .inputs
+        .iter()
+        .map(|i| (i.path.clone(), i.sha256.clone()))
+        .collect();
+    let text = meshsim_scenarios::audit_scenario::emit(
+        &a,
+        "example",
+        &inputs,
+        meshsim_scenarios::audit_scenario::UsageQuantile::P50,
+    )
+    .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("example.toml");
+    std::fs::write(&p, &text).unwrap();
+    let s = meshsim_scenarios::load(&p).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(s.current, Some(MeshMode::Mixed));
+    let run = meshsim_models::packing::evaluate(
+        &s.cluster,
+        &s.mesh,
+        MeshMode::Mixed,
+        s.scheduler,
+        s.seed,
+    );
+    assert!(
+        run.workloads.iter().all(|o| o.pending == 0),
+        "everything fits again"
+    );
+    // Per pool, every pod's request (workloads, DaemonSets, gateways, ztunnel, istio-cni, istiod,
+    // the waypoint) as audited.
+    for (pi, pool) in s.cluster.pools.iter().enumerate() {
+        let placed = run
+            .nodes
+            .iter()
+            .filter(|n| n.pool.0 as usize == pi)
+            .fold(meshsim_models::resources::Resources::ZERO, |acc, n| {
+                acc + n.requested
+            });
+        let audited = a
+            .pools
+            .iter()
+            .find(|p| p.name == pool.name)
+            .unwrap()
+            .requested;
+        assert_eq!(
+            (placed.cpu_milli, placed.memory_bytes, placed.gpus),
+            (audited.cpu_milli, audited.memory_bytes, audited.gpus),
+            "pool {}",
+            pool.name
+        );
+    }
+    // Sidecars: the audited count, requests exactly, measured usage to the rounding of one
+    // millicore and one byte per sidecar (the scenario writes whole units).
+    let sc = &run.costs[&Component::Sidecar];
+    assert_eq!(sc.count, a.sidecars.sidecars);
+    assert_eq!(sc.request, a.sidecars.reclaimable);
+    let n = a.sidecars.sidecars as f64;
+    assert!((sc.usage.memory_bytes - a.sidecars.used.memory_p50_bytes).abs() <= n);
+    assert!((sc.usage.cpu_milli - a.sidecars.used.cpu_p50_milli).abs() <= n);
+    // Application usage: Σ replicas × usage per workload, to the same rounding.
+    let scen: f64 = s
+        .cluster
+        .workloads
+        .iter()
+        .map(|w| match w.replicas {
+            meshsim_models::cluster::Replicas::Count(r) => r as f64 * w.usage.memory_bytes,
+            _ => 0.0,
+        })
+        .sum();
+    let audited: f64 = a
+        .workloads
+        .iter()
+        .filter(|w| w.owner_kind != "DaemonSet")
+        .map(|w| {
+            w.replicas as f64
+                * w.app_used
+                    .map_or((w.request_without_mesh.memory_bytes) as f64, |u| {
+                        u.memory_p50_bytes
+                    })
+        })
+        .sum();
+    let pods: f64 = a.workloads.iter().map(|w| w.replicas as f64).sum();
+    assert!((scen - audited).abs() <= pods, "{scen} vs {audited}");
+}

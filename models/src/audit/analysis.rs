@@ -242,8 +242,10 @@ pub struct NamespaceAudit {
     pub pods_without_sidecar: u64,
     /// Pods requesting GPUs.
     pub gpu_pods: u64,
-    /// L7 features used (sorted).
+    /// Features that need a waypoint in ambient (sorted).
     pub l7_features: BTreeSet<String>,
+    /// Other mesh features found, which ztunnel keeps or ambient does not need (sorted).
+    pub other_features: BTreeSet<String>,
     /// Whether ambient needs a waypoint here to keep them.
     pub needs_waypoint: bool,
     /// An EnvoyFilter applies (no ambient equivalent).
@@ -753,6 +755,7 @@ pub fn audit(dump: &Dump, opts: &AuditOptions) -> Result<Audit, AuditError> {
                 pods_without_sidecar: 0,
                 gpu_pods: 0,
                 l7_features: BTreeSet::new(),
+                other_features: BTreeSet::new(),
                 needs_waypoint: false,
                 envoyfilter: false,
                 has_waypoint: false,
@@ -801,6 +804,7 @@ pub fn audit(dump: &Dump, opts: &AuditOptions) -> Result<Audit, AuditError> {
             pods_without_sidecar: 0,
             gpu_pods: 0,
             l7_features: BTreeSet::new(),
+            other_features: BTreeSet::new(),
             needs_waypoint: false,
             envoyfilter: false,
             has_waypoint: false,
@@ -867,13 +871,22 @@ pub fn audit(dump: &Dump, opts: &AuditOptions) -> Result<Audit, AuditError> {
             (o, None) => format!("{} from its pods (no namespace label)", o.as_str()),
         };
         for f in l7.iter().filter(|f| f.namespace == n.name) {
-            n.l7_features.insert(f.feature.clone());
+            if f.needs_waypoint {
+                n.l7_features.insert(f.feature.clone());
+            } else {
+                n.other_features.insert(f.feature.clone());
+            }
             n.needs_waypoint |= f.needs_waypoint;
             n.envoyfilter |= f.kind == "EnvoyFilter";
         }
         if n.observed != NamespaceMode::Outside && n.name != opts.root_namespace {
             for f in &mesh_wide {
-                n.l7_features.insert(format!("{} (mesh-wide)", f.feature));
+                let set = if f.needs_waypoint {
+                    &mut n.l7_features
+                } else {
+                    &mut n.other_features
+                };
+                set.insert(format!("{} (mesh-wide)", f.feature));
                 n.needs_waypoint |= f.needs_waypoint;
                 n.envoyfilter |= f.kind == "EnvoyFilter";
             }
@@ -1016,8 +1029,6 @@ fn hint(n: &NamespaceAudit) -> String {
             }
             if n.needs_waypoint {
                 s.push_str(&format!("; then a waypoint for {}", l7.join(", ")));
-            } else if !l7.is_empty() {
-                s.push_str(&format!("; {} kept by ztunnel", l7.join(", ")));
             }
             s
         }

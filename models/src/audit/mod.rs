@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod records;
+pub mod redact;
 pub mod usage;
 
 pub use analysis::{Audit, AuditError, AuditOptions, audit};

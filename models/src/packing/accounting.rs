@@ -48,7 +48,13 @@ pub(super) fn data_plane(
             Component::Sidecar
         };
         let n = run.workloads[i].nodes.len() as u64;
-        let u = mesh::sidecar_usage(c, loads.sidecar_visibility(cluster, m, i), rps_of(w));
+        let u = mesh::workload_sidecar_usage(
+            c,
+            loads.sidecar_visibility(cluster, m, i),
+            rps_of(w),
+            w,
+            *ns,
+        );
         add(&mut costs, comp, n, run.sidecar_requests[i], u);
     }
     for (request, nodes, costs_of, comp) in [

@@ -155,7 +155,7 @@ pub fn evaluate(
     let ns_modes: Vec<NamespaceMode> = cluster
         .workloads
         .iter()
-        .map(|w| mesh_cfg.namespace_mode(mode, &w.namespace))
+        .map(|w| mesh_cfg.workload_mode(mode, w))
         .collect();
     let defaults = requests::chart_defaults(cluster, mesh_cfg, &ns_modes);
     let run_with = |req: &requests::SizedRequests| {

@@ -89,7 +89,13 @@ pub(super) fn right_sized(
     let mut s = chart_defaults(cluster, m, ns_modes);
     for (i, (w, ns)) in cluster.workloads.iter().zip(ns_modes).enumerate() {
         if let Some(c) = m.sidecar_costs(*ns) {
-            let u = mesh::sidecar_usage(c, loads.sidecar_visibility(cluster, m, i), rps_of(w));
+            let u = mesh::workload_sidecar_usage(
+                c,
+                loads.sidecar_visibility(cluster, m, i),
+                rps_of(w),
+                w,
+                *ns,
+            );
             // Explicit per-workload overrides win over right-sizing.
             let mut r = mesh::right_size(u, headroom);
             r.cpu_milli = w.sidecar.cpu_request_milli.unwrap_or(r.cpu_milli);

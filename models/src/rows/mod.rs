@@ -10,6 +10,7 @@
 //! | `sweep.rs` | `meshsim sweep`: capacity, uncertainty |
 //! | `replay.rs` | `meshsim replay`: allocation, allocation-median, replay-summary, replay-runs, timeline |
 
+pub mod audit;
 pub mod replay;
 pub mod run;
 pub mod sweep;

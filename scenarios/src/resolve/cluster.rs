@@ -345,6 +345,15 @@ pub(super) fn workloads(
             .as_ref()
             .map_or_else(|| "default".to_string(), |n| n.get_ref().clone());
         let tols = tolerations(ctx, &w.tolerations);
+        if let Some(u) = w.sidecar_usage
+            && (u.cpu.is_none() || u.memory.is_none())
+        {
+            ctx.err(
+                w.name.span(),
+                format!("`{name}`: `sidecar_usage` needs both `cpu` and `memory`"),
+                None,
+            );
+        }
         out.push(Workload {
             name: name.clone(),
             namespace,
@@ -371,7 +380,12 @@ pub(super) fn workloads(
                 memory_request_bytes: sc.memory.map(|m| m.0),
                 cpu_limit_milli: sc.cpu_limit.map(|c| c.0),
                 memory_limit_bytes: sc.memory_limit.map(|m| m.0),
+                usage: w.sidecar_usage.map(|u| Usage {
+                    cpu_milli: u.cpu.map_or(0, |c| c.0) as f64,
+                    memory_bytes: u.memory.map_or(0, |m| m.0) as f64,
+                }),
             },
+            meshed: w.meshed.unwrap_or(true),
         });
     }
     out
