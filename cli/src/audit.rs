@@ -95,8 +95,10 @@ pub fn audit(a: &AuditArgs) -> Result<(), Failure> {
     let opts = AuditOptions {
         root_namespace: a.root_namespace.clone(),
     };
-    let mut result =
-        run_audit(&loaded.dump, &opts).map_err(|e| Failure::Input(format!("error: {e}")))?;
+    let mut result = run_audit(&loaded.dump, &opts).map_err(|e| {
+        let files: Vec<&str> = loaded.inputs.iter().map(|i| i.path.as_str()).collect();
+        Failure::Input(format!("error: {}: {e}", files.join(", ")))
+    })?;
     if a.redact {
         meshsim_models::audit::redact::redact(&mut result, &a.redact_salt);
     }

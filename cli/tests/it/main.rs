@@ -1,6 +1,7 @@
 //! Integration tests of the `meshsim` binary: one test binary, a small harness, one module per
 //! area.
 
+mod audit;
 mod bounded;
 mod commands;
 mod errors;

@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use meshsim_models::rows::audit::{
+    AuditL7Row, AuditNamespaceRow, AuditPoolRow, AuditRow, AuditWorkloadRow,
+};
 use meshsim_models::rows::replay::{
     AllocationMedianRow, AllocationRow, ReplayRunRow, ReplaySummaryRow, TimelineRow,
 };
@@ -78,4 +81,9 @@ fn schema_md_lists_exactly_the_columns_written() {
     check::<ReplaySummaryRow>(&schema);
     check::<ReplayRunRow>(&schema);
     check::<TimelineRow>(&schema);
+    check::<AuditRow>(&schema);
+    check::<AuditPoolRow>(&schema);
+    check::<AuditNamespaceRow>(&schema);
+    check::<AuditWorkloadRow>(&schema);
+    check::<AuditL7Row>(&schema);
 }
