@@ -308,20 +308,23 @@ fn print_summary(
             )
         })
         .collect();
+    let list = |v: Vec<String>, sep: &str| -> String {
+        match v.len() {
+            0 => "none".into(),
+            n if n > 8 => format!(
+                "{}{sep}… and {} more (see audit-namespaces.csv)",
+                v[..8].join(sep),
+                n - 8
+            ),
+            _ => v.join(sep),
+        }
+    };
     writeln!(
         out,
         "namespaces: {} meshed; L4 only (migrate first): {}; need a waypoint: {}",
         meshed.len(),
-        if l4.is_empty() {
-            "none".into()
-        } else {
-            l4.join(", ")
-        },
-        if l7.is_empty() {
-            "none".into()
-        } else {
-            l7.join("; ")
-        }
+        list(l4.iter().map(|s| s.to_string()).collect(), ", "),
+        list(l7, "; ")
     )?;
     for w in &r.warnings {
         writeln!(out, "note: {w}")?;

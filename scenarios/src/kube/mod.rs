@@ -202,15 +202,19 @@ impl Reader<'_> {
         index: u64,
         raw: &RawValue,
         default_kind: Option<&str>,
+        peeked: Option<Peek>,
     ) -> Result<(), InputError> {
         let text = raw.get();
-        let peek: Peek = serde_json::from_str(text).map_err(|e| {
-            self.at(
-                Some(format!("item #{index}")),
-                None,
-                format!("not a Kubernetes object: {e}"),
-            )
-        })?;
+        let peek: Peek = match peeked {
+            Some(p) => p,
+            None => serde_json::from_str(text).map_err(|e| {
+                self.at(
+                    Some(format!("item #{index}")),
+                    None,
+                    format!("not a Kubernetes object: {e}"),
+                )
+            })?,
+        };
         let name = |p: &Peek| {
             p.metadata.as_ref().map(|m| match (&m.namespace, &m.name) {
                 (Some(ns), Some(n)) => format!("{ns}/{n}"),
@@ -413,10 +417,8 @@ impl Reader<'_> {
         let mut pending: Vec<(u64, Box<RawValue>)> = Vec::new();
         let mut list_kind: Option<String> = None;
         let res = stream::stream(r, &mut |i, raw: &RawValue| {
-            let peek_kind = serde_json::from_str::<Peek>(raw.get())
-                .ok()
-                .and_then(|p| p.kind);
-            if peek_kind.is_none() && list_kind.is_none() {
+            let peek = serde_json::from_str::<Peek>(raw.get()).ok();
+            if peek.as_ref().and_then(|p| p.kind.as_ref()).is_none() && list_kind.is_none() {
                 pending.push((i, raw.to_owned()));
                 if pending.len() > MAX_PODS {
                     return Err(self.at(
@@ -427,7 +429,7 @@ impl Reader<'_> {
                 }
                 return Ok(());
             }
-            self.item(i, raw, list_kind.as_deref())
+            self.item(i, raw, list_kind.as_deref(), peek)
         });
         let top = match res {
             Ok(t) => t,
@@ -446,7 +448,7 @@ impl Reader<'_> {
             .and_then(|k| k.strip_suffix("List"))
             .map(str::to_string);
         for (i, raw) in pending {
-            self.item(i, &raw, list_kind.as_deref())?;
+            self.item(i, &raw, list_kind.as_deref(), None)?;
         }
         let _ = &list_kind;
         if top.had_items {
@@ -528,7 +530,7 @@ impl Reader<'_> {
         obj.push('}');
         let raw: Box<RawValue> =
             RawValue::from_string(obj).map_err(|e| self.at(None, None, e.to_string()))?;
-        self.item(0, &raw, None)
+        self.item(0, &raw, None, None)
     }
 }
 
