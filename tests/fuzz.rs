@@ -41,6 +41,10 @@ pub enum Kind {
     PodTable,
     /// An openb node list.
     NodeTable,
+    /// A kubectl JSON dump (`meshsim audit`), seeded with the shipped example cluster.
+    Dump,
+    /// `kubectl top` text (`meshsim audit`).
+    Top,
 }
 
 /// Rows of the shipped openb tables the fuzzer's scratch copies keep (and its table seeds).
@@ -100,6 +104,22 @@ pub fn seeds() -> Vec<Seed> {
         kind: Kind::NodeTable,
         name: "openb-nodes-head.csv".into(),
         bytes: head(&openb.join("openb_node_list_gpu_node.csv"), OPENB_NODES).into_bytes(),
+    });
+    let example = root().join("scenarios/audit-example");
+    out.push(Seed {
+        kind: Kind::Dump,
+        name: "audit-example-cluster.json".into(),
+        bytes: std::fs::read(example.join("cluster.json")).unwrap(),
+    });
+    out.push(Seed {
+        kind: Kind::Dump,
+        name: "audit-example-istio.json".into(),
+        bytes: std::fs::read(example.join("istio.json")).unwrap(),
+    });
+    out.push(Seed {
+        kind: Kind::Top,
+        name: "audit-example-top.txt".into(),
+        bytes: std::fs::read(example.join("top.txt")).unwrap(),
     });
     let trace =
         std::fs::read_to_string(root().join("data/azure-llm/AzureLLMInferenceTrace_code.csv"))
@@ -607,6 +627,57 @@ fn check_table(kind: Kind, text: &[u8], dir: &Path) -> Result<Outcome, Finding> 
     }
 }
 
+/// A dump: read and audited, or refused with a bounded message; an emitted scenario always
+/// validates (`Ran`: the whole audit pipeline ran, emitted scenario parsed back).
+fn check_dump(kind: Kind, text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
+    use meshsim_scenarios::kube::{InputSpec, Role, load};
+    let path = dir.join(if kind == Kind::Top {
+        "top.txt"
+    } else {
+        "dump.json"
+    });
+    std::fs::write(&path, text).unwrap();
+    let bounded = |m: String| -> Result<Outcome, Finding> {
+        if m.contains("root:") || m.chars().count() > 1000 {
+            return Err(Finding {
+                what: format!(
+                    "message echoes input or is unbounded: {} characters",
+                    m.chars().count()
+                ),
+            });
+        }
+        Ok(Outcome::Refused)
+    };
+    let l = match load(&[InputSpec {
+        path,
+        role: Role::Auto,
+    }]) {
+        Ok(l) => l,
+        Err(e) => return bounded(e.to_string()),
+    };
+    let a = match meshsim_models::audit::audit(&l.dump, &Default::default()) {
+        Ok(a) => a,
+        Err(e) => return bounded(e.to_string()),
+    };
+    match meshsim_scenarios::audit_scenario::emit(
+        &a,
+        "fuzzed",
+        &[],
+        meshsim_scenarios::audit_scenario::UsageQuantile::P50,
+    ) {
+        Err(e) => bounded(e.to_string()),
+        Ok(s) => match meshsim_scenarios::parse_in("emitted.toml", &s, Some(dir)) {
+            Ok(_) => Ok(Outcome::Ran),
+            Err(d) => Err(Finding {
+                what: format!(
+                    "the emitted scenario does not validate: {}",
+                    d.to_string().chars().take(600).collect::<String>()
+                ),
+            }),
+        },
+    }
+}
+
 /// Checks one input, catching panics. `dir` is a scratch directory holding a copy of the
 /// shipped base scenario of sweeps, and the trace of the trace-replay scenario.
 pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome, Finding> {
@@ -619,6 +690,7 @@ pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome
         Kind::Trace => check_trace(bytes, dir),
         Kind::Replay => check_replay(bytes, dir),
         Kind::PodTable | Kind::NodeTable => check_table(kind, bytes, dir),
+        Kind::Dump | Kind::Top => check_dump(kind, bytes, dir),
     }));
     match r {
         Ok(r) => r,

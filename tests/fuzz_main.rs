@@ -58,6 +58,8 @@ fn main() {
     for (i, kind, f, bytes) in &report.findings {
         let ext = match kind {
             Kind::Trace | Kind::PodTable | Kind::NodeTable => "csv",
+            Kind::Dump => "json",
+            Kind::Top => "txt",
             _ => "toml",
         };
         let prefix = match kind {
@@ -65,6 +67,8 @@ fn main() {
             Kind::Replay => "replay-",
             Kind::PodTable => "pods-",
             Kind::NodeTable => "nodes-",
+            Kind::Dump => "dump-",
+            Kind::Top => "top-",
             _ => "",
         };
         let p = found.join(format!("{prefix}{seed}-{i}.{ext}"));

@@ -39,8 +39,30 @@ pub enum EmitError {
     BadName(String),
 }
 
+/// Text for a comment: one line, control characters shown as `?`, at most 120 characters.
+fn comment(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|ch| if ch.is_control() { '?' } else { ch })
+        .collect();
+    meshsim_models::names::truncate(&t, 120)
+}
+
+/// A TOML basic string (valid as a value and as a key): quotes, backslashes and control
+/// characters escaped.
 fn q(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// CPU as Kubernetes writes it: whole cores, else millicores.
@@ -203,7 +225,7 @@ pub fn emit(
     let w = &mut s;
     let _ = writeln!(w, "# Emitted by `meshsim audit` from:");
     for (p, h) in inputs {
-        let _ = writeln!(w, "#   {p}  (sha256 {h})");
+        let _ = writeln!(w, "#   {}  (sha256 {h})", comment(p));
     }
     let _ = writeln!(
         w,
@@ -258,7 +280,7 @@ pub fn emit(
 
     // Mesh.
     let (preset, why) = preset_for(a.mesh.istio_version.as_deref());
-    let _ = writeln!(w, "\n[mesh]\npreset = {}   # {why}", q(preset));
+    let _ = writeln!(w, "\n[mesh]\npreset = {}   # {}", q(preset), comment(&why));
     let unmeshed: Vec<String> = a
         .namespaces
         .iter()
@@ -302,7 +324,7 @@ pub fn emit(
             "{} = {}   # {}",
             q(&n.name),
             q(n.observed.as_str()),
-            n.evidence
+            comment(&n.evidence)
         );
     }
     if let Some(c) = &a.mesh.ztunnel {
@@ -353,7 +375,7 @@ pub fn emit(
             about.push(format!("{k}={v}"));
         }
         if !about.is_empty() {
-            let _ = writeln!(w, "# {}", about.join(", "));
+            let _ = writeln!(w, "# {}", comment(&about.join(", ")));
         }
         let _ = writeln!(w, "count = {}", p.nodes);
         if p.min_allocatable != p.max_allocatable {
@@ -422,11 +444,9 @@ pub fn emit(
         let table = if ds { "daemonsets" } else { "workloads" };
         let _ = writeln!(
             w,
-            "\n[[{table}]]\nname = {}   # {} {}/{}",
+            "\n[[{table}]]\nname = {}   # {}",
             q(n),
-            x.owner_kind,
-            x.namespace,
-            x.owner
+            comment(&format!("{} {}/{}", x.owner_kind, x.namespace, x.owner))
         );
         let _ = writeln!(w, "namespace = {}", q(&x.namespace));
         if !ds {
@@ -541,4 +561,37 @@ pub fn emit(
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_round_trip_as_keys_and_values() {
+        let odd = "a\"b\\c\nd\u{7f}é";
+        let text = format!("{} = {}\n", q(odd), q(odd));
+        let t: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(t[odd].as_str(), Some(odd));
+        assert_eq!(comment("x\ny"), "x?y");
+    }
+
+    #[test]
+    fn quantities_are_written_exactly() {
+        assert_eq!(
+            (cpu_str(2000), cpu_str(250)),
+            ("2".to_string(), "250m".to_string())
+        );
+        assert_eq!(mem_str(3 << 30), "3Gi");
+        assert_eq!(mem_str(65_024 * 1024), "65024Ki");
+        assert_eq!(mem_str(1_000_001), "1000001");
+    }
+
+    #[test]
+    fn presets_follow_the_proxy_version() {
+        assert_eq!(preset_for(Some("1.26.1")).0, "istio-1.24");
+        assert_eq!(preset_for(Some("1.23.0-distroless")).0, "istio-1.22.0");
+        assert_eq!(preset_for(Some("1.20.3")).0, "istio-1.19");
+        assert_eq!(preset_for(Some("latest")).0, "istio-1.24");
+    }
 }

@@ -317,3 +317,132 @@ fn the_emitted_scenario_reproduces_the_audited_requests_and_usage() {
     let pods: f64 = a.workloads.iter().map(|w| w.replicas as f64).sum();
     assert!((scen - audited).abs() <= pods, "{scen} vs {audited}");
 }
+
+fn write(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+#[test]
+fn metrics_api_and_prometheus_results_give_per_container_quantiles() {
+    let d = tempfile::tempdir().unwrap();
+    // A PodMetricsList as metrics-server serves it (items without kind; the shape of the list in
+    // data/kubectl/README.md §4), and a single PodMetrics (kubernetes/website's example).
+    let list = write(
+        d.path(),
+        "pods-metrics.json",
+        r#"{"kind":"PodMetricsList","apiVersion":"metrics.k8s.io/v1beta1","metadata":{},
+            "items":[{"metadata":{"name":"etcd-server-events-abc","namespace":"kube-system"},
+                      "timestamp":"2018-08-20T03:19:00Z","window":"1m0s",
+                      "containers":[{"name":"etcd-container","usage":{"cpu":"7m","memory":"125448Ki"}}]}]}"#,
+    );
+    let single = write(
+        d.path(),
+        "pod-metrics.json",
+        r#"{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1",
+            "metadata":{"name":"kube-scheduler-minikube","namespace":"kube-system"},
+            "timestamp":"2022-01-27T19:24:31Z","window":"30s",
+            "containers":[{"name":"kube-scheduler","usage":{"cpu":"9559630n","memory":"22244Ki"}}]}"#,
+    );
+    // A Prometheus range result: 4 samples of one istio-proxy, plus the pod-level cgroup and the
+    // pause container, which are not containers of the pod and are skipped.
+    let series = |c: &str, vals: &str| {
+        format!(
+            r#"{{"metric":{{"__name__":"container_memory_working_set_bytes","namespace":"shop","pod":"web-1","container":"{c}"}},"values":[{vals}]}}"#
+        )
+    };
+    let mem = write(
+        d.path(),
+        "prom-mem.json",
+        &format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{},{},{}]}}}}"#,
+            series("istio-proxy", r#"[1,"100"],[2,"400"],[3,"200"],[4,"300"]"#),
+            series("", r#"[1,"99999"]"#),
+            series("POD", r#"[1,"99999"]"#)
+        ),
+    );
+    // CPU as a rate (no __name__ after rate()): passed with --prometheus-cpu.
+    let cpu = write(
+        d.path(),
+        "prom-cpu.json",
+        r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"namespace":"shop","pod":"web-1","container":"istio-proxy"},"value":[1,"0.0125"]}]}}"#,
+    );
+    let l = load(&[
+        InputSpec {
+            path: list,
+            role: Role::Auto,
+        },
+        InputSpec {
+            path: single,
+            role: Role::Auto,
+        },
+        InputSpec {
+            path: mem,
+            role: Role::Auto,
+        },
+        InputSpec {
+            path: cpu.clone(),
+            role: Role::PrometheusCpu,
+        },
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let u = &l.dump.usage;
+    let etcd = u
+        .iter()
+        .find(|s| s.pod == "etcd-server-events-abc")
+        .unwrap();
+    assert_eq!(
+        (etcd.cpu_milli, etcd.memory_bytes),
+        (Some(7.0), Some(125_448.0 * 1024.0))
+    );
+    // 9,559,630 nanocores are 9.55963 millicores (kubectl top would print 10m).
+    let sched = u
+        .iter()
+        .find(|s| s.pod == "kube-scheduler-minikube")
+        .unwrap();
+    assert!((sched.cpu_milli.unwrap() - 9.55963).abs() < 1e-9);
+    assert_eq!(
+        l.inputs[2].skipped.get("pod-level or pause series"),
+        Some(&2)
+    );
+    let reduced = meshsim_models::audit::usage::reduce(u);
+    let proxy = reduced
+        .get(&(
+            Some("shop".into()),
+            "web-1".into(),
+            Some("istio-proxy".into()),
+        ))
+        .unwrap();
+    // Memory 100, 400, 200, 300 → nearest-rank P50 = 200, P95 = 400; CPU seen once: 12.5m.
+    assert_eq!(
+        (proxy.memory_p50_bytes, proxy.memory_p95_bytes),
+        (200.0, 400.0)
+    );
+    assert_eq!(proxy.cpu_p50_milli, 12.5);
+    // The same CPU file without its role cannot be told apart from memory.
+    let e = load(&[InputSpec {
+        path: cpu,
+        role: Role::Auto,
+    }])
+    .unwrap_err();
+    assert!(e.to_string().contains("--prometheus-cpu"), "{e}");
+    // The raw CPU counter is refused with the query to use.
+    let raw = write(
+        d.path(),
+        "prom-raw.json",
+        r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"container_cpu_usage_seconds_total","namespace":"a","pod":"p","container":"c"},"value":[1,"123"]}]}}"#,
+    );
+    let e = load(&[InputSpec {
+        path: raw,
+        role: Role::Auto,
+    }])
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("rate(container_cpu_usage_seconds_total[5m])"),
+        "{e}"
+    );
+}

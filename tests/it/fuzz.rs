@@ -18,10 +18,18 @@ const EXPECT: &[(&str, Option<&str>)] = &[
     ("tiny-cpu.toml", None),
     ("zero-span.csv", Some("all 3 timestamps are equal")),
     ("year-past-the-calendar.csv", Some("line 3")),
+    // An owner name with a newline once broke the emitted scenario's comment.
+    ("dump-newline-in-owner.json", None),
+    // A namespace with a newline was once written as a multi-line TOML key.
+    ("dump-newline-in-namespace.json", None),
 ];
 
 fn kind_of(name: &str) -> Kind {
-    if name.starts_with("pods-") {
+    if name.starts_with("dump-") {
+        Kind::Dump
+    } else if name.starts_with("top-") {
+        Kind::Top
+    } else if name.starts_with("pods-") {
         Kind::PodTable
     } else if name.starts_with("nodes-") {
         Kind::NodeTable
@@ -74,6 +82,16 @@ fn answer(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Option<String> {
                 meshsim_scenarios::openb::load_nodes(&p).map(|_| ())
             };
             r.err().map(|e| e.to_string())
+        }
+        Kind::Dump | Kind::Top => {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            meshsim_scenarios::kube::load(&[meshsim_scenarios::kube::InputSpec {
+                path: p,
+                role: meshsim_scenarios::kube::Role::Auto,
+            }])
+            .err()
+            .map(|e| e.to_string())
         }
     }
 }

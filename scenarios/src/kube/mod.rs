@@ -109,14 +109,17 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A dump's names and values are quoted cut short: a message stays bounded whatever the
+        // file holds.
+        use meshsim_models::names::truncate;
         write!(f, "{}", self.file)?;
         if let Some(i) = &self.item {
-            write!(f, ": {i}")?;
+            write!(f, ": {}", truncate(i, 120))?;
         }
         if let Some(k) = &self.field {
-            write!(f, ": `{k}`")?;
+            write!(f, ": `{}`", truncate(k, 120))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", truncate(&self.message, 400))
     }
 }
 
