@@ -247,6 +247,10 @@ pub fn emit(
         w,
         "# `price_per_hour` per pool for dollar figures), nor is traffic (add `rps` and `[[traffic]]`)."
     );
+    let _ = writeln!(
+        w,
+        "# Each workload is pinned to the pool its pods run in (`pool`), with their tolerations;\n# their own node selectors and affinities are not copied."
+    );
     let _ = writeln!(w, "\n[scenario]\nname = {}", q(name));
     let _ = writeln!(
         w,

@@ -156,3 +156,65 @@ fn golden_fgd_openb_default() {
 fn golden_fgd_openb_mesh() {
     golden("fgd-openb-mesh");
 }
+
+/// The audit of the shipped example dump set: its tables, the emitted scenario and the summary.
+#[test]
+fn golden_audit_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = |f: &str| {
+        root()
+            .join("scenarios/audit-example")
+            .join(f)
+            .display()
+            .to_string()
+    };
+    let (c, t, i) = (ex("cluster.json"), ex("top.txt"), ex("istio.json"));
+    let o = meshsim(
+        dir.path(),
+        &[
+            "audit",
+            &c,
+            &t,
+            &i,
+            "--out",
+            "out",
+            "--emit-scenario",
+            "example.toml",
+            "--name",
+            "example",
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let repo = root().display().to_string();
+    let clean = |s: &str| redact(s, dir.path()).replace(&repo, "[repo]");
+    let mut outputs: Vec<(String, String)> = [
+        "audit.csv",
+        "audit-pools.csv",
+        "audit-namespaces.csv",
+        "audit-workloads.csv",
+        "audit-l7.csv",
+    ]
+    .iter()
+    .map(|t| {
+        (
+            t.to_string(),
+            std::fs::read_to_string(dir.path().join("out").join(t)).unwrap(),
+        )
+    })
+    .collect();
+    outputs.push((
+        "example.toml".into(),
+        clean(&std::fs::read_to_string(dir.path().join("example.toml")).unwrap()),
+    ));
+    outputs.push(("stdout.txt".into(), clean(&stdout)));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("cli/tests/golden/audit-example"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (file, got) in outputs {
+            insta::assert_snapshot!(file, got);
+        }
+    });
+}
