@@ -34,6 +34,9 @@ pub enum EmitError {
         "a scenario needs the cluster's nodes: add `kubectl get nodes -o json` output to the inputs"
     )]
     NoNodes,
+    /// The cluster passes a limit of scenario files (workloads, pools, replicas…).
+    #[error("the cluster cannot be written as a scenario: {0}")]
+    Invalid(String),
     /// The scenario name is not valid.
     #[error("`{0}` is not a valid scenario name: use 1–100 letters, digits, `-`, `_` or `.`")]
     BadName(String),
@@ -563,6 +566,15 @@ pub fn emit(
         if !x.tolerations.is_empty() {
             let _ = writeln!(w, "tolerations = {}", tolerations(&x.tolerations));
         }
+    }
+    // What is written must read back: a cluster past a scenario limit (more than 10,000
+    // workloads, 1,000 pools, …) is refused here rather than written invalid.
+    if let Err(d) = crate::parse_in("the emitted scenario", &s, None) {
+        let first = d.to_string();
+        let first: String = first.lines().take(3).collect::<Vec<_>>().join(" ");
+        return Err(EmitError::Invalid(meshsim_models::names::truncate(
+            &first, 400,
+        )));
     }
     Ok(s)
 }

@@ -22,6 +22,12 @@ const EXPECT: &[(&str, Option<&str>)] = &[
     ("dump-newline-in-owner.json", None),
     // A namespace with a newline was once written as a multi-line TOML key.
     ("dump-newline-in-namespace.json", None),
+    // A toleration without key and operator `Equal` (which Kubernetes refuses) was once written
+    // into an emitted scenario that does not validate.
+    (
+        "dump-keyless-equal-toleration.json",
+        Some("a toleration without a key must use operator `Exists`"),
+    ),
 ];
 
 fn kind_of(name: &str) -> Kind {

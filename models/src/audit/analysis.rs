@@ -1273,3 +1273,141 @@ fn inference_room(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::records::{ContainerRecord, Declared, NamespaceRecord, OwnerRecord, Slot};
+    use crate::resources::MIB;
+
+    fn c(name: &str, slot: Slot, cpu: u64, mem_mib: u64) -> ContainerRecord {
+        ContainerRecord {
+            name: name.into(),
+            slot,
+            args_head: vec![],
+            image_name: String::new(),
+            image_tag: None,
+            requests: Declared {
+                cpu_milli: Some(cpu),
+                memory_bytes: Some(mem_mib * MIB),
+                gpus: None,
+            },
+            limits: Declared::default(),
+        }
+    }
+
+    fn pod(
+        ns: &str,
+        name: &str,
+        owner: Option<(&str, &str)>,
+        containers: Vec<ContainerRecord>,
+    ) -> PodRecord {
+        PodRecord {
+            namespace: ns.into(),
+            name: name.into(),
+            count: 1,
+            node: None,
+            owner: owner.map(|(k, n)| Owner {
+                kind: k.into(),
+                name: n.into(),
+            }),
+            pod_template_hash: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            containers,
+            overhead: Declared::default(),
+            pod_level: Declared::default(),
+            tolerations: vec![],
+            node_selector: BTreeMap::new(),
+            host_network: false,
+        }
+    }
+
+    #[test]
+    fn linkerd_proxies_are_sidecars_of_a_linkerd_namespace() {
+        let mut labels = BTreeMap::new();
+        labels.insert("linkerd.io/inject".to_string(), "enabled".to_string());
+        let dump = Dump {
+            pods: vec![pod(
+                "emojivoto",
+                "web-1",
+                None,
+                vec![
+                    c("linkerd-init", Slot::Init, 100, 20),
+                    c("web", Slot::App, 100, 64),
+                    c("linkerd-proxy", Slot::App, 100, 20),
+                ],
+            )],
+            namespaces: vec![NamespaceRecord {
+                name: "emojivoto".into(),
+                labels,
+            }],
+            ..Default::default()
+        };
+        let a = audit(&dump, &AuditOptions::default()).unwrap();
+        assert_eq!((a.sidecars.sidecars, a.sidecars.linkerd), (1, 1));
+        let n = &a.namespaces[0];
+        assert_eq!(
+            (n.labelled, n.observed),
+            (Some(NamespaceMode::Linkerd), NamespaceMode::Linkerd)
+        );
+        // With the proxy: max(100 + 100, 100) = 200m; without proxy and init: 100m.
+        assert_eq!(a.sidecars.reclaimable.cpu_milli, 100);
+    }
+
+    #[test]
+    fn owners_from_workload_objects_lead_to_the_top_owner() {
+        let dump = Dump {
+            pods: vec![
+                // No pod-template-hash label: only the ReplicaSet object names its Deployment.
+                pod(
+                    "a",
+                    "api-x1",
+                    Some(("ReplicaSet", "api-6f9")),
+                    vec![c("api", Slot::App, 100, 64)],
+                ),
+                pod(
+                    "a",
+                    "api-x2",
+                    Some(("ReplicaSet", "api-6f9")),
+                    vec![c("api", Slot::App, 100, 64)],
+                ),
+                // A CronJob's Job, named by its own run.
+                pod(
+                    "a",
+                    "report-29001-q",
+                    Some(("Job", "report-29001")),
+                    vec![c("r", Slot::App, 100, 64)],
+                ),
+            ],
+            owners: vec![
+                OwnerRecord {
+                    kind: "ReplicaSet".into(),
+                    namespace: "a".into(),
+                    name: "api-6f9".into(),
+                    owner: Some(Owner {
+                        kind: "Deployment".into(),
+                        name: "api".into(),
+                    }),
+                },
+                OwnerRecord {
+                    kind: "Job".into(),
+                    namespace: "a".into(),
+                    name: "report-29001".into(),
+                    owner: Some(Owner {
+                        kind: "CronJob".into(),
+                        name: "report".into(),
+                    }),
+                },
+            ],
+            ..Default::default()
+        };
+        let a = audit(&dump, &AuditOptions::default()).unwrap();
+        let got: Vec<(&str, &str, u64)> = a
+            .workloads
+            .iter()
+            .map(|w| (w.owner_kind.as_str(), w.owner.as_str(), w.replicas))
+            .collect();
+        assert_eq!(got, [("Deployment", "api", 2), ("CronJob", "report", 1)]);
+    }
+}

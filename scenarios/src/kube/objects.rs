@@ -20,8 +20,8 @@ use crate::units::{parse_bytes, parse_cpu_milli};
 
 /// GPU resource name.
 pub const GPU: &str = "nvidia.com/gpu";
-/// Most GPUs a container or node may declare.
-pub const MAX_GPUS: u64 = 1024;
+/// Most GPUs a container or node may declare (meshsim's per-node limit).
+pub const MAX_GPUS: u64 = crate::limits::MAX_GPUS_PER_NODE;
 /// Most replicas a workload template may declare.
 pub const MAX_TEMPLATE_REPLICAS: i32 = 1_000_000;
 
@@ -190,8 +190,16 @@ fn spec_records(
                 ));
             }
         };
+        let key = t.key.clone().filter(|k| !k.is_empty());
+        if key.is_none() && operator == TolerationOperator::Equal {
+            // Kubernetes' validation refuses it too (`ValidateTolerations`).
+            return Err(err(
+                format!("{at}.tolerations[{i}].operator"),
+                "a toleration without a key must use operator `Exists`",
+            ));
+        }
         tolerations.push(Toleration {
-            key: t.key.clone().filter(|k| !k.is_empty()),
+            key,
             operator,
             value: t.value.clone().unwrap_or_default(),
             effect: effect(t.effect.as_deref(), format!("{at}.tolerations[{i}].effect"))?,
@@ -303,8 +311,14 @@ pub fn node(n: &Node) -> R<NodeRecord> {
         None => 110,
         Some(q) => {
             let m = cpu(q, "status.allocatable.pods".into())?;
-            if m % 1000 != 0 || m / 1000 > 100_000 {
-                return Err(err("status.allocatable.pods".into(), "not a pod count"));
+            if m % 1000 != 0 || m / 1000 > crate::limits::MAX_PODS_PER_NODE {
+                return Err(err(
+                    "status.allocatable.pods".into(),
+                    format!(
+                        "not a pod count from 0 to {} (meshsim's limit per node)",
+                        crate::limits::MAX_PODS_PER_NODE
+                    ),
+                ));
             }
             (m / 1000) as u32
         }

@@ -222,6 +222,28 @@ mod tests {
     }
 
     #[test]
+    fn both_node_header_styles_and_swap_columns_are_read() {
+        // kubectl ≤ 1.31 printed `CPU%`; ≥ 1.32 prints `CPU(%)` (commit dca377690).
+        for h in [
+            "NAME CPU(cores) CPU% MEMORY(bytes) MEMORY%",
+            "NAME CPU(cores) CPU(%) MEMORY(bytes) MEMORY(%)",
+        ] {
+            let f = parse(&format!("{h}\nnode1 1000m 10% 1024Mi 10%\n"), 0, 10).unwrap();
+            assert_eq!((f.node_rows, f.samples.len()), (1, 0), "{h}");
+        }
+        // `--show-swap` (kubectl ≥ 1.34) appends SWAP(bytes) to pod rows.
+        let f = parse(
+            "NAME CPU(cores) MEMORY(bytes) SWAP(bytes)\np 5m 10Mi 0Mi\n",
+            0,
+            10,
+        )
+        .unwrap();
+        assert_eq!(f.samples[0].memory_bytes, Some(10.0 * 1024.0 * 1024.0));
+        // Without --containers and -A: per pod, no namespace (joined by pod name).
+        assert!(f.samples[0].container.is_none() && f.samples[0].namespace.is_none());
+    }
+
+    #[test]
     fn unknown_header_and_bad_cells_are_located() {
         let e = parse("NAME   CPU(cores)   RAM\nx 1m 1Mi\n", 0, 10).unwrap_err();
         assert_eq!((e.line, e.column.as_deref()), (1, Some("RAM")));
