@@ -75,6 +75,8 @@ fn looks_like_column(s: &str) -> bool {
 
 /// The rows of a CSV table with the named columns (`required` must exist; `optional` may).
 struct Table {
+    /// SHA-256 of the bytes parsed (hex): the checksum of exactly what was read.
+    sha256: String,
     columns: Vec<Option<usize>>,
     rows: Vec<(u64, csv::StringRecord)>,
 }
@@ -87,6 +89,13 @@ fn read_table(
     max_rows: usize,
 ) -> Result<Table, TableError> {
     let bytes = read_capped(path, MAX_TRACE_BYTES)?;
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -147,7 +156,11 @@ fn read_table(
     if rows.is_empty() {
         return Err(TableError::Empty(what));
     }
-    Ok(Table { columns, rows })
+    Ok(Table {
+        sha256,
+        columns,
+        rows,
+    })
 }
 
 impl Table {
@@ -195,6 +208,11 @@ fn name(line: u64, column: &'static str, v: &str) -> Result<String, TableError> 
 
 /// Reads a node list.
 pub fn load_nodes(path: &Path) -> Result<Vec<ReplayNode>, TableError> {
+    load_nodes_hashed(path).map(|(n, _)| n)
+}
+
+/// Reads a node list, with the SHA-256 of the bytes it parsed.
+pub fn load_nodes_hashed(path: &Path) -> Result<(Vec<ReplayNode>, String), TableError> {
     let t = read_table(
         path,
         "node list",
@@ -222,13 +240,18 @@ pub fn load_nodes(path: &Path) -> Result<Vec<ReplayNode>, TableError> {
         }
         out.push(n);
     }
-    Ok(out)
+    Ok((out, t.sha256))
 }
 
 /// Reads a pod list. `gpu_milli` above 1000 counts as a whole GPU and is ignored for CPU-only
 /// pods (`num_gpu` 0), as the FGD study's converter does; a share spread over several GPUs
 /// (`num_gpu` > 1 with `gpu_milli` < 1000) is refused: meshsim places a share on one device.
 pub fn load_pods(path: &Path) -> Result<Vec<ReplayPod>, TableError> {
+    load_pods_hashed(path).map(|(p, _)| p)
+}
+
+/// Reads a pod list, with the SHA-256 of the bytes it parsed.
+pub fn load_pods_hashed(path: &Path) -> Result<(Vec<ReplayPod>, String), TableError> {
     let t = read_table(
         path,
         "pod list",
@@ -299,7 +322,7 @@ pub fn load_pods(path: &Path) -> Result<Vec<ReplayPod>, TableError> {
         }
         out.push(p);
     }
-    Ok(out)
+    Ok((out, t.sha256))
 }
 
 #[cfg(test)]

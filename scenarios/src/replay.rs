@@ -385,14 +385,19 @@ pub fn parse_in(
         );
     }
     let base = base_dir.unwrap_or(Path::new("."));
-    let mut inputs: Vec<(&'static str, PathBuf)> = Vec::new();
+    // (role, path, SHA-256 of the bytes parsed when the reader gives it).
+    let mut inputs: Vec<(&'static str, PathBuf, Option<String>)> = Vec::new();
     let mut daemonsets = Vec::new();
     let (nodes, pods) = match (&r.nodes, &r.pods, &r.scenario) {
         (Some(n), Some(p), None) => {
             let nodes_path = base.join(n.get_ref());
             let pods_path = base.join(p.get_ref());
-            let nodes = match crate::openb::load_nodes(&nodes_path) {
-                Ok(x) => Some(x),
+            let mut hashes = (None, None);
+            let nodes = match crate::openb::load_nodes_hashed(&nodes_path) {
+                Ok((x, h)) => {
+                    hashes.0 = Some(h);
+                    Some(x)
+                }
                 Err(e) => {
                     ctx.err(
                         n.span(),
@@ -402,8 +407,11 @@ pub fn parse_in(
                     None
                 }
             };
-            let pods = match crate::openb::load_pods(&pods_path) {
-                Ok(x) => Some(x),
+            let pods = match crate::openb::load_pods_hashed(&pods_path) {
+                Ok((x, h)) => {
+                    hashes.1 = Some(h);
+                    Some(x)
+                }
                 Err(e) => {
                     ctx.err(
                         p.span(),
@@ -413,8 +421,8 @@ pub fn parse_in(
                     None
                 }
             };
-            inputs.push(("nodes", nodes_path));
-            inputs.push(("pods", pods_path));
+            inputs.push(("nodes", nodes_path, hashes.0));
+            inputs.push(("pods", pods_path, hashes.1));
             (nodes, pods)
         }
         (None, None, Some(sc)) => {
@@ -439,7 +447,7 @@ pub fn parse_in(
                 Ok(scen) => match crate::replay_source::from_scenario(&scen) {
                     Ok(x) => {
                         daemonsets = x.daemonsets;
-                        inputs.push(("scenario", path));
+                        inputs.push(("scenario", path, None));
                         (Some(x.nodes), Some(x.pods))
                     }
                     Err(why) => {
@@ -516,9 +524,9 @@ pub fn parse_in(
     };
     let inputs = inputs
         .into_iter()
-        .map(|(role, path)| InputFile {
+        .map(|(role, path, hash)| InputFile {
             role,
-            sha256: sha(&path),
+            sha256: hash.unwrap_or_else(|| sha(&path)),
             path,
         })
         .collect();
