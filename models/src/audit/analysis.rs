@@ -260,6 +260,31 @@ pub struct NamespaceAudit {
     pub hint: String,
 }
 
+impl NamespaceAudit {
+    /// A namespace with nothing counted yet.
+    fn new(name: String) -> Self {
+        NamespaceAudit {
+            name,
+            labelled: None,
+            observed: NamespaceMode::Outside,
+            evidence: String::new(),
+            pods: 0,
+            sidecars: 0,
+            ambient_pods: 0,
+            pods_without_sidecar: 0,
+            gpu_pods: 0,
+            l7_features: BTreeSet::new(),
+            other_features: BTreeSet::new(),
+            needs_waypoint: false,
+            envoyfilter: false,
+            has_waypoint: false,
+            sidecar_scoped: false,
+            order: None,
+            hint: String::new(),
+        }
+    }
+}
+
 /// One workload: pods of one top owner in one pool with the same requests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadAudit {
@@ -744,25 +769,7 @@ pub fn audit(dump: &Dump, opts: &AuditOptions) -> Result<Audit, AuditError> {
         }
         let n = ns
             .entry(pod.namespace.clone())
-            .or_insert_with(|| NamespaceAudit {
-                name: pod.namespace.clone(),
-                labelled: None,
-                observed: NamespaceMode::Outside,
-                evidence: String::new(),
-                pods: 0,
-                sidecars: 0,
-                ambient_pods: 0,
-                pods_without_sidecar: 0,
-                gpu_pods: 0,
-                l7_features: BTreeSet::new(),
-                other_features: BTreeSet::new(),
-                needs_waypoint: false,
-                envoyfilter: false,
-                has_waypoint: false,
-                sidecar_scoped: false,
-                order: None,
-                hint: String::new(),
-            });
+            .or_insert_with(|| NamespaceAudit::new(pod.namespace.clone()));
         n.pods += count;
         if f.sidecar.is_some() {
             n.sidecars += count;
@@ -793,25 +800,8 @@ pub fn audit(dump: &Dump, opts: &AuditOptions) -> Result<Audit, AuditError> {
 
     // Namespaces: modes, L7, order.
     for nr in &dump.namespaces {
-        ns.entry(nr.name.clone()).or_insert_with(|| NamespaceAudit {
-            name: nr.name.clone(),
-            labelled: None,
-            observed: NamespaceMode::Outside,
-            evidence: String::new(),
-            pods: 0,
-            sidecars: 0,
-            ambient_pods: 0,
-            pods_without_sidecar: 0,
-            gpu_pods: 0,
-            l7_features: BTreeSet::new(),
-            other_features: BTreeSet::new(),
-            needs_waypoint: false,
-            envoyfilter: false,
-            has_waypoint: false,
-            sidecar_scoped: false,
-            order: None,
-            hint: String::new(),
-        });
+        ns.entry(nr.name.clone())
+            .or_insert_with(|| NamespaceAudit::new(nr.name.clone()));
     }
     let mut l7 = dump.l7.clone();
     l7.sort();

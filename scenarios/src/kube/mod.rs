@@ -293,62 +293,58 @@ impl Reader<'_> {
             }
             "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => {
                 self.bump_objects(&item)?;
+                // `spec.template` of each kind (a CronJob's under `spec.jobTemplate`), and the
+                // pods it stands for: `replicas`, a Job's `parallelism`, one per DaemonSet.
                 let (owner, template) = match kind.as_str() {
                     "Deployment" => {
                         let d = parse!(Deployment);
-                        let s = Some(&d.spec);
+                        let t = Some(&d.spec.template);
                         objects::workload(
                             &kind,
                             &d.metadata,
-                            s.map(|s| &s.template),
+                            t,
                             None,
                             "spec.template",
-                            s.and_then(|s| s.replicas),
+                            d.spec.replicas,
                         )
                     }
                     "ReplicaSet" => {
                         let d = parse!(ReplicaSet);
-                        let s = Some(&d.spec);
+                        let t = d.spec.template.as_ref();
                         objects::workload(
                             &kind,
                             &d.metadata,
-                            s.and_then(|s| s.template.as_ref()),
+                            t,
                             None,
                             "spec.template",
-                            s.and_then(|s| s.replicas),
+                            d.spec.replicas,
                         )
                     }
                     "StatefulSet" => {
                         let d = parse!(StatefulSet);
-                        let s = Some(&d.spec);
+                        let t = Some(&d.spec.template);
                         objects::workload(
                             &kind,
                             &d.metadata,
-                            s.map(|s| &s.template),
+                            t,
                             None,
                             "spec.template",
-                            s.and_then(|s| s.replicas),
+                            d.spec.replicas,
                         )
                     }
                     "DaemonSet" => {
                         let d = parse!(DaemonSet);
-                        let s = Some(&d.spec);
-                        objects::workload(
-                            &kind,
-                            &d.metadata,
-                            s.map(|s| &s.template),
-                            None,
-                            "spec.template",
-                            Some(1),
-                        )
+                        let t = Some(&d.spec.template);
+                        objects::workload(&kind, &d.metadata, t, None, "spec.template", Some(1))
                     }
                     "Job" => {
                         let d = parse!(Job);
                         let s = d.spec.as_ref();
+                        let t = s.map(|s| &s.template);
                         objects::workload(
                             &kind,
                             &d.metadata,
-                            s.map(|s| &s.template),
+                            t,
                             None,
                             "spec.template",
                             s.and_then(|s| s.parallelism),
@@ -356,15 +352,17 @@ impl Reader<'_> {
                     }
                     _ => {
                         let d = parse!(CronJob);
-                        let js = Some(&d.spec.job_template);
-                        let jspec = js.and_then(|j| j.spec.as_ref());
+                        let j = &d.spec.job_template;
+                        let s = j.spec.as_ref();
+                        let t = s.map(|s| &s.template);
+                        let at = "spec.jobTemplate.spec.template";
                         objects::workload(
                             &kind,
                             &d.metadata,
-                            jspec.map(|s| &s.template),
-                            js.and_then(|j| j.metadata.as_ref()),
-                            "spec.jobTemplate.spec.template",
-                            jspec.and_then(|s| s.parallelism),
+                            t,
+                            j.metadata.as_ref(),
+                            at,
+                            s.and_then(|s| s.parallelism),
                         )
                     }
                 }

@@ -159,13 +159,9 @@ fn effect(s: Option<&str>, field: String) -> R<Option<TaintEffect>> {
 }
 
 fn spec_records(
-    meta: &ObjectMeta,
     spec: &PodSpec,
-    extra_meta: Option<&ObjectMeta>,
     at: &str,
 ) -> R<(Vec<ContainerRecord>, Vec<Toleration>, Declared, Declared)> {
-    let _ = extra_meta;
-    let _ = meta;
     let mut containers = Vec::new();
     for (i, c) in spec.init_containers.iter().flatten().enumerate() {
         let slot = if c.restart_policy.as_deref() == Some("Always") {
@@ -221,7 +217,7 @@ fn pod_record(
     count: u32,
     owner: Option<Owner>,
 ) -> R<PodRecord> {
-    let (containers, tolerations, overhead, pod_level) = spec_records(meta, spec, extra_meta, at)?;
+    let (containers, tolerations, overhead, pod_level) = spec_records(spec, at)?;
     let mut labels = keep(meta.labels.as_ref(), POD_LABELS);
     let mut annotations = keep(meta.annotations.as_ref(), POD_ANNOTATIONS);
     let mut status = meta
