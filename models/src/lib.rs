@@ -15,6 +15,7 @@ pub mod ids;
 pub mod latency;
 pub mod mesh;
 pub mod migration;
+pub mod plan;
 pub mod names;
 pub mod packing;
 pub mod presets;
