@@ -9,6 +9,8 @@ mod audit;
 mod font;
 mod init;
 mod output;
+mod plan;
+mod plan_chart;
 mod plots;
 mod progress;
 mod replay;
@@ -83,6 +85,13 @@ enum Command {
   meshsim audit cluster.json top.txt --emit-scenario my-cluster.toml
   meshsim run my-cluster.toml")]
     Audit(audit::AuditArgs),
+    /// Plan the migration to ambient in waves: strategies compared (recommended GPU-first and
+    /// L4-first, greedy by dollars per sprint, by replicas, big bang, your order), each wave
+    /// re-placed for real, and the business case month by month (payback, 12/24-month net, NPV).
+    #[command(after_help = "Examples:
+  meshsim plan scenarios/migration-plan.toml
+  meshsim plan my-cluster.toml --out results/plan --no-latency")]
+    Plan(plan::PlanArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -167,6 +176,15 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                 mesh,
                 scheduler: Default::default(),
                 migration: None,
+                plan: Err(Box::new(meshsim_scenarios::Diagnostic {
+                    file: String::new(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: "a preset has no plan".into(),
+                    help: None,
+                    snippet: None,
+                })),
                 current: None,
                 rules: Default::default(),
                 latency: None,
@@ -249,6 +267,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Replay(a) => replay::replay(a),
         Command::Audit(a) => audit::audit(a),
+        Command::Plan(a) => plan::run(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -56,6 +56,21 @@ impl<'a> Ctx<'a> {
         self.push(d);
     }
 
+    /// A diagnostic at `span`, not recorded: for a problem only some commands care about.
+    pub fn diag(
+        &mut self,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let keys = self
+            .keys
+            .get_or_insert_with(|| KeyIndex::build(self.src.text));
+        let mut d = self.src.at_with(Some(span), msg, keys);
+        d.help = help;
+        d
+    }
+
     /// An error about the whole file.
     pub fn whole(&mut self, msg: impl Into<String>, help: Option<String>) {
         let mut d = self.src.whole(msg);

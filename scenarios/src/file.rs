@@ -109,7 +109,7 @@ pub struct ScenarioFile {
     pub daemonsets: Vec<Spanned<DaemonSetSection>>,
     /// Migration effort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub migration: Option<MigrationSection>,
+    pub migration: Option<Spanned<MigrationSection>>,
     /// What a right-sized fleet keeps free and spare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_rules: Option<CapacityRulesSection>,
@@ -624,17 +624,57 @@ pub struct DaemonSetSection {
     pub tolerations: Option<Vec<TolerationSection>>,
 }
 
-/// `[migration]`.
+/// `[migration]`: the effort, for the headline's payback and for `meshsim plan`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationSection {
-    /// Sprints.
-    pub sprints: Spanned<f64>,
+    /// Total sprints (the headline's payback); without it, the plan's total effort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sprints: Option<Spanned<f64>>,
     /// Cost per sprint, USD.
     pub cost_per_sprint: Spanned<f64>,
     /// Months within which payback counts (default 24).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizon_months: Option<Spanned<i64>>,
+    /// Plan: sprints to move one namespace to ambient (L4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_sprints: Option<Spanned<f64>>,
+    /// Plan: sprints per L7 feature, for the move that adds a namespace's waypoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l7_feature_sprints: Option<Spanned<f64>>,
+    /// Plan: one-off sprints before the first move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_sprints: Option<Spanned<f64>>,
+    /// Plan: team capacity, sprints per month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sprints_per_month: Option<Spanned<f64>>,
+    /// Plan: namespaces cut over together in one wave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces_per_wave: Option<Spanned<i64>>,
+    /// Plan: calendar month of plan month 1 (`YYYY-MM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_month: Option<Spanned<String>>,
+    /// Plan: annual discount rate for the NPV (0.08 = 8 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<Spanned<f64>>,
+    /// Plan: the user's order of namespaces (the `user-order` strategy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<Spanned<String>>>,
+    /// Plan: per-namespace effort and L7 features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespaces: Option<BTreeMap<String, Spanned<MigrationNamespaceSection>>>,
+}
+
+/// `[migration.namespaces.NAME]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationNamespaceSection {
+    /// Sprints to move it to ambient (L4), instead of `namespace_sprints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sprints: Option<Spanned<f64>>,
+    /// L7 features it uses (each adds `l7_feature_sprints` to its waypoint move).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l7_features: Option<Vec<Spanned<String>>>,
 }
 
 /// Capacity rules of a pool, as written (every key optional; unset keys take the defaults).

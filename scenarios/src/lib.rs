@@ -62,6 +62,8 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// Migration effort, if given.
     pub migration: Option<Migration>,
+    /// What `meshsim plan` plans with, or the located reason it cannot.
+    pub plan: Result<meshsim_models::plan::PlanSpec, Box<Diagnostic>>,
     /// How the cluster runs today: the baseline of every comparison.
     pub current: Option<MeshMode>,
     /// Capacity rules for nodes at equal replicas.
@@ -88,6 +90,21 @@ impl Scenario {
             rules: &self.rules,
             latency: self.latency.as_ref(),
         }
+    }
+
+    /// The plan this scenario asks for (see [`meshsim_models::plan::plan`]), or why it has none.
+    pub fn plan_input(&self) -> Result<meshsim_models::plan::PlanInput<'_>, Diagnostic> {
+        let spec = self.plan.as_ref().map_err(|d| (**d).clone())?;
+        Ok(meshsim_models::plan::PlanInput {
+            cluster: &self.cluster,
+            mesh: &self.mesh,
+            scheduler: self.scheduler,
+            seed: self.seed,
+            rules: &self.rules,
+            latency: self.latency.as_ref(),
+            replications: self.replications,
+            spec,
+        })
     }
 }
 

@@ -392,11 +392,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                 })
             })
             .collect(),
-        migration: s.migration.map(|m| MigrationSection {
-            sprints: sp(m.sprints),
-            cost_per_sprint: sp(m.cost_per_sprint_usd),
-            horizon_months: Some(sp(i64::from(m.horizon_months))),
-        }),
+        migration: migration(s),
         capacity_rules: Some(capacity_rules(s)),
         latency: s.latency.as_ref().map(|l| {
             sp(LatencySection {
@@ -493,4 +489,57 @@ fn render_traffic(
 /// The rendered scenario as TOML text.
 pub fn to_toml(s: &Scenario) -> Result<String, toml::ser::Error> {
     toml::to_string(&render(s))
+}
+
+/// `[migration]`: the headline's effort and the plan's inputs.
+fn migration(s: &Scenario) -> Option<Spanned<MigrationSection>> {
+    let plan = s.plan.as_ref().ok();
+    let cost = s
+        .migration
+        .map(|m| m.cost_per_sprint_usd)
+        .or(plan.map(|p| p.cost_per_sprint_usd))?;
+    let horizon = s
+        .migration
+        .map(|m| m.horizon_months)
+        .or(plan.map(|p| p.horizon_months))?;
+    let mut m = MigrationSection {
+        sprints: s.migration.map(|m| sp(m.sprints)),
+        cost_per_sprint: sp(cost),
+        horizon_months: Some(sp(i64::from(horizon))),
+        namespace_sprints: None,
+        l7_feature_sprints: None,
+        setup_sprints: None,
+        sprints_per_month: None,
+        namespaces_per_wave: None,
+        start_month: None,
+        discount_rate: None,
+        order: None,
+        namespaces: None,
+    };
+    if let Some(p) = plan {
+        m.namespace_sprints = Some(sp(p.namespace_sprints));
+        m.l7_feature_sprints = Some(sp(p.l7_feature_sprints));
+        m.setup_sprints = Some(sp(p.setup_sprints));
+        m.sprints_per_month = p.capacity.sprints_per_month.map(sp);
+        m.namespaces_per_wave = p.capacity.namespaces_per_wave.map(|k| sp(i64::from(k)));
+        m.start_month = p.start_month.map(|x| sp(x.to_string()));
+        m.discount_rate = p.discount_rate.map(sp);
+        m.order = (!p.order.is_empty()).then(|| p.order.iter().map(|n| sp(n.clone())).collect());
+        m.namespaces = (!p.namespaces.is_empty()).then(|| {
+            p.namespaces
+                .iter()
+                .map(|(n, e)| {
+                    (
+                        n.clone(),
+                        sp(MigrationNamespaceSection {
+                            sprints: e.sprints.map(sp),
+                            l7_features: (!e.l7_features.is_empty())
+                                .then(|| e.l7_features.iter().map(|f| sp(f.clone())).collect()),
+                        }),
+                    )
+                })
+                .collect()
+        });
+    }
+    Some(sp(m))
 }

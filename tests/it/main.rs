@@ -6,6 +6,7 @@ mod audit;
 mod calibration;
 mod data;
 mod fuzz;
+mod plan;
 mod public_arithmetic;
 mod replay;
 mod traces;

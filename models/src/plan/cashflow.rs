@@ -125,10 +125,19 @@ mod tests {
         // saving $4,000 and then $9,000 a month.
         let mut spend = vec![0.0; 12];
         spend[..3].copy_from_slice(&[2.0, 2.0, 2.0]);
-        let c = cashflow(&spend, 10_000.0, &[(1, Some(4_000.0)), (3, Some(9_000.0))], None);
+        let c = cashflow(
+            &spend,
+            10_000.0,
+            &[(1, Some(4_000.0)), (3, Some(9_000.0))],
+            None,
+        );
         // Net: m1 −20k, m2 −16k, m3 −16k → −52k; from m4 +9k a month: −43k, −34k, −25k,
         // −16k, −7k (m8), +2k (m9).
-        let cum: Vec<f64> = c.months.iter().map(|m| m.cumulative_net_usd.unwrap()).collect();
+        let cum: Vec<f64> = c
+            .months
+            .iter()
+            .map(|m| m.cumulative_net_usd.unwrap())
+            .collect();
         assert_eq!(&cum[..3], [-20_000.0, -36_000.0, -52_000.0]);
         assert_eq!(cum[7], -7_000.0);
         assert_eq!(cum[8], 2_000.0);
@@ -147,7 +156,11 @@ mod tests {
             &[(0, Some(1_000.0)), (3, Some(2_000.0))],
             None,
         );
-        let cum: Vec<f64> = c.months.iter().map(|m| m.cumulative_net_usd.unwrap()).collect();
+        let cum: Vec<f64> = c
+            .months
+            .iter()
+            .map(|m| m.cumulative_net_usd.unwrap())
+            .collect();
         assert_eq!(cum, [1_000.0, 2_000.0, -2_000.0, 0.0, 2_000.0]);
         assert_eq!(c.payback_month, Some(4));
     }
@@ -168,7 +181,10 @@ mod tests {
         assert_eq!(c.months[0].cumulative_net_usd, Some(-100.0));
         assert_eq!(c.months[1].cumulative_net_usd, None);
         assert_eq!(c.months[2].savings_usd, None);
-        assert_eq!((c.payback_month, c.net_horizon_usd, c.npv_usd), (None, None, None));
+        assert_eq!(
+            (c.payback_month, c.net_horizon_usd, c.npv_usd),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -200,10 +200,15 @@ pub fn movable(input: &PlanInput<'_>) -> Vec<(String, NamespaceMode, NamespaceMo
         .map(|w| now.workload_mode(MeshMode::Mixed, w))
         .collect();
     let placed = vec![0; input.cluster.workloads.len()];
-    strategy::movable(input.cluster, &modes, &placed, &input.mesh.waypoint_namespaces)
-        .into_iter()
-        .map(|(n, f, t, _, _)| (n, f, t))
-        .collect()
+    strategy::movable(
+        input.cluster,
+        &modes,
+        &placed,
+        &input.mesh.waypoint_namespaces,
+    )
+    .into_iter()
+    .map(|(n, f, t, _, _)| (n, f, t))
+    .collect()
 }
 
 /// Total effort of moving every namespace (setup included), sprints.
@@ -277,7 +282,11 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
             );
             let l4 = (*target == NamespaceMode::AmbientWaypoint && *from != NamespaceMode::Ambient)
                 .then(|| {
-                    state::evaluate(&ctx, &State::from([(ns.clone(), NamespaceMode::Ambient)]), None)
+                    state::evaluate(
+                        &ctx,
+                        &State::from([(ns.clone(), NamespaceMode::Ambient)]),
+                        None,
+                    )
                 });
             progress.step();
             (full, l4)
@@ -326,8 +335,7 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
         })
         .collect();
     for c in &candidates {
-        if c.target == NamespaceMode::AmbientWaypoint && spec.l7_features(&c.namespace).is_empty()
-        {
+        if c.target == NamespaceMode::AmbientWaypoint && spec.l7_features(&c.namespace).is_empty() {
             assumptions.push(format!(
                 "namespace `{}` gets a waypoint (mesh.waypoint_namespaces) but [migration.namespaces.{}] lists no l7_features: its waypoint adds no effort",
                 c.namespace, c.namespace
@@ -450,14 +458,9 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
             let sav = saving(e);
             let prev_sav = if i == 0 { Some(0.0) } else { saving(prev) };
             let latency = match input.latency {
-                Some(lspec) => chain_changes(
-                    lspec,
-                    &sims[&prev_key],
-                    &sims[&k],
-                    input.mesh,
-                    prev,
-                    e,
-                ),
+                Some(lspec) => {
+                    chain_changes(lspec, &sims[&prev_key], &sims[&k], input.mesh, prev, e)
+                }
                 None => Vec::new(),
             };
             waves.push(Wave {
@@ -519,7 +522,8 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
             .iter()
             .map(|w| (w.end_month, w.savings_usd_per_month))
             .collect();
-        let cashflow = cashflow::cashflow(&spend, spec.cost_per_sprint_usd, &sav, spec.discount_rate);
+        let cashflow =
+            cashflow::cashflow(&spend, spec.cost_per_sprint_usd, &sav, spec.discount_rate);
         strategies.push(StrategyPlan {
             strategy: d.strategy,
             sprints: d.timing.iter().map(|w| w.sprints).sum(),

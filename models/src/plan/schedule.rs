@@ -82,8 +82,8 @@ pub fn waves(
                     }
                 }
             };
-            let sprints: f64 = efforts[start..=i].iter().sum::<f64>()
-                + if out.is_empty() { setup } else { 0.0 };
+            let sprints: f64 =
+                efforts[start..=i].iter().sum::<f64>() + if out.is_empty() { setup } else { 0.0 };
             out.push(WaveTiming {
                 moves: start..i + 1,
                 end_month,
@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn a_break_starts_a_wave_and_namespaces_per_wave_caps_it() {
         let w = waves(&[0.5; 4], &[2], 0.0, RATE_2, false);
-        assert_eq!(w.iter().map(|w| w.moves.clone()).collect::<Vec<_>>(), [0..2, 2..4]);
+        assert_eq!(
+            w.iter().map(|w| w.moves.clone()).collect::<Vec<_>>(),
+            [0..2, 2..4]
+        );
         assert_eq!(w.iter().map(|w| w.end_month).collect::<Vec<_>>(), [1, 1]);
         let cap = Capacity {
             sprints_per_month: None,
@@ -152,11 +155,16 @@ mod tests {
         };
         let w = waves(&[1.0; 7], &[], 2.0, cap, false);
         assert_eq!(
-            w.iter().map(|w| (w.moves.clone(), w.end_month)).collect::<Vec<_>>(),
+            w.iter()
+                .map(|w| (w.moves.clone(), w.end_month))
+                .collect::<Vec<_>>(),
             [(0..3, 1), (3..6, 2), (6..7, 3)]
         );
         let bang = waves(&[1.0; 7], &[], 2.0, cap, true);
-        assert_eq!((bang.len(), bang[0].end_month, bang[0].sprints), (1, 3, 9.0));
+        assert_eq!(
+            (bang.len(), bang[0].end_month, bang[0].sprints),
+            (1, 3, 9.0)
+        );
     }
 
     #[test]

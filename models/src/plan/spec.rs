@@ -20,7 +20,9 @@ impl YearMonth {
             return None;
         }
         let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     /// The calendar month of plan month `m` (1 = this month).
@@ -116,7 +118,9 @@ mod tests {
         assert_eq!(m.plus(2).to_string(), "2027-12");
         assert_eq!(m.plus(3).to_string(), "2028-01");
         assert_eq!(m.plus(26).to_string(), "2029-12");
-        for bad in ["2027-13", "2027-00", "27-01", "2027-1", "2027/01", "", "abcd-ef"] {
+        for bad in [
+            "2027-13", "2027-00", "27-01", "2027-1", "2027/01", "", "abcd-ef",
+        ] {
             assert_eq!(YearMonth::parse(bad), None, "{bad}");
         }
     }

@@ -197,8 +197,12 @@ pub fn moves(strategy: Strategy, c: &[Candidate], user: &[String]) -> (Vec<Move>
             let per = |v: f64, e: f64| if e > 0.0 { v / e } else { f64::INFINITY };
             idx.sort_by(|&a, &b| {
                 let (x, y) = (&c[a], &c[b]);
-                let sx = x.alone_savings.map_or(f64::NEG_INFINITY, |s| per(s, x.sprints()));
-                let sy = y.alone_savings.map_or(f64::NEG_INFINITY, |s| per(s, y.sprints()));
+                let sx = x
+                    .alone_savings
+                    .map_or(f64::NEG_INFINITY, |s| per(s, x.sprints()));
+                let sy = y
+                    .alone_savings
+                    .map_or(f64::NEG_INFINITY, |s| per(s, y.sprints()));
                 let mx = per(x.alone_memory_freed as f64, x.sprints());
                 let my = per(y.alone_memory_freed as f64, y.sprints());
                 sy.total_cmp(&sx)
@@ -272,7 +276,11 @@ mod tests {
             shop,
         ];
         let (rec, breaks) = moves(Strategy::Recommended, &c, &[]);
-        assert_eq!(names(&rec), ["llm", "batch", "shop", "shop"], "GPU first, then replicas");
+        assert_eq!(
+            names(&rec),
+            ["llm", "batch", "shop", "shop"],
+            "GPU first, then replicas"
+        );
         assert_eq!(rec[2].to, NamespaceMode::Ambient);
         assert_eq!(rec[3].to, NamespaceMode::AmbientWaypoint);
         assert_eq!((rec[2].sprints, rec[3].sprints), (3.0, 1.0));
@@ -280,7 +288,10 @@ mod tests {
         // $/sprint: llm 200, shop 225, batch 100.
         let (g, _) = moves(Strategy::GreedyUsdPerSprint, &c, &[]);
         assert_eq!(names(&g), ["shop", "llm", "batch"]);
-        assert_eq!(g[0].sprints, 4.0, "straight to its final mode: L4 + waypoint effort");
+        assert_eq!(
+            g[0].sprints, 4.0,
+            "straight to its final mode: L4 + waypoint effort"
+        );
         let (r, _) = moves(Strategy::ByReplicas, &c, &[]);
         assert_eq!(names(&r), ["batch", "llm", "shop"]);
         let (u, _) = moves(Strategy::UserOrder, &c, &["shop".into()]);

@@ -7,10 +7,12 @@
 //! | file | tables |
 //! |---|---|
 //! | `run.rs` | `meshsim run`: summary, pools, components, pending, latency, proxies, stations, namespaces |
+//! | `plan.rs` | `meshsim plan`: plan, waves, timeline, plan-namespaces, plan-latency |
 //! | `sweep.rs` | `meshsim sweep`: capacity, uncertainty |
 //! | `replay.rs` | `meshsim replay`: allocation, allocation-median, replay-summary, replay-runs, timeline |
 
 pub mod audit;
+pub mod plan;
 pub mod replay;
 pub mod run;
 pub mod sweep;

@@ -9,18 +9,19 @@
 //! | `latency.rs` | `[latency]`, services' processing and calls, `[[traffic]]` |
 //! | `arrival.rs` | one validator per arrival process |
 //! | `dist.rs` | one validator per distribution family |
+//! | `plan.rs` | `[migration]`: the headline's effort and `meshsim plan`'s inputs |
 
 mod arrival;
 mod cluster;
 pub(crate) mod dist;
 mod latency;
 mod mesh;
+mod plan;
 mod rules;
 
 use std::collections::BTreeSet;
 
 use meshsim_models::cluster::{Cluster, Replicas};
-use meshsim_models::headline::Migration;
 use meshsim_models::mesh::MeshMode;
 use meshsim_models::scheduler::SchedulerConfig;
 
@@ -105,20 +106,6 @@ pub(crate) fn resolve(
         }
     };
 
-    let migration = f.migration.as_ref().and_then(|m| {
-        let sprints = ctx.num_in(&m.sprints, 0.0, 1e6, "sprint count");
-        let cost = ctx.num_in(&m.cost_per_sprint, 0.0, 1e12, "cost per sprint (USD)");
-        let horizon = match &m.horizon_months {
-            None => Some(24),
-            Some(h) => ctx.int_in(h, 1, 600, "months (horizon)"),
-        };
-        Some(Migration {
-            sprints: sprints?,
-            cost_per_sprint_usd: cost?,
-            horizon_months: horizon? as u32,
-        })
-    });
-
     // Fleet-wide bounds, checked before anything is sized from them.
     let total_nodes: u64 = pools.iter().map(|p| u64::from(p.count)).sum();
     if total_nodes > limits::MAX_NODES {
@@ -179,6 +166,16 @@ pub(crate) fn resolve(
         workloads,
         daemonsets,
     };
+    let migration = plan::resolve(
+        ctx,
+        f.migration.as_ref(),
+        &cluster,
+        &mesh,
+        &namespaces,
+        scheduler,
+        seed,
+        &rules,
+    );
     let latency = latency::resolve(ctx, f, &cluster, base_dir, modes.len(), replications);
     if ctx.failed() {
         return None;
@@ -197,7 +194,8 @@ pub(crate) fn resolve(
         cluster,
         mesh,
         scheduler,
-        migration,
+        migration: migration.migration,
+        plan: migration.plan,
         current,
         rules,
         latency,

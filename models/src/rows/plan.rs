@@ -1,0 +1,338 @@
+//! The tables of `meshsim plan`: `plan` (a row per strategy), `waves`, `timeline` (a row per
+//! strategy and month), `plan-namespaces` (each namespace moved alone) and `plan-latency` (a
+//! row per wave and call graph). Every state of a plan is placed in mixed mode: `mode` is
+//! `mixed` in each.
+
+use super::{RunInfo, SCHEMA_VERSION};
+use crate::plan::{Plan, PlanSpec, StrategyPlan, Wave, YearMonth};
+use crate::resources::GIB;
+
+const MODE: &str = "mixed";
+
+fn gib(bytes: i64) -> f64 {
+    bytes as f64 / GIB as f64
+}
+
+fn gib_f(bytes: f64) -> f64 {
+    bytes / GIB as f64
+}
+
+fn vcpu(milli: i64) -> f64 {
+    milli as f64 / 1000.0
+}
+
+fn calendar(start: Option<YearMonth>, month: u32) -> Option<String> {
+    start.map(|s| s.plus(month).to_string())
+}
+
+crate::table_row! {
+    /// `plan.csv`: one row per strategy.
+    pub struct PlanRow: "plan" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub strategy: String,
+        pub waves: i64,
+        pub moves: i64,
+        pub sprints: f64,
+        pub sprints_beyond_horizon: f64,
+        pub engineering_cost_usd: f64,
+        pub months_to_complete: i64,
+        pub payback_month: Option<i64>,
+        pub payback_calendar_month: Option<String>,
+        pub net_12_months_usd: Option<f64>,
+        pub net_24_months_usd: Option<f64>,
+        pub net_horizon_usd: Option<f64>,
+        pub horizon_months: i64,
+        pub npv_usd: Option<f64>,
+        pub discount_rate: Option<f64>,
+        pub savings_usd_per_month: Option<f64>,
+        pub nodes_removable: Option<i64>,
+        pub inference_replicas_recovered: i64,
+        pub memory_request_freed_gib: f64,
+        pub cpu_request_freed_vcpu: f64,
+        pub node_agents_memory_request_gib: f64,
+        pub node_agents_cpu_request_vcpu: f64,
+        pub fits: bool,
+    }
+}
+
+crate::table_row! {
+    /// `waves.csv`: one row per strategy and wave.
+    pub struct WaveRow: "waves" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub strategy: String,
+        pub wave: i64,
+        pub namespaces: String,
+        pub to_modes: String,
+        pub pods: i64,
+        pub sprints: f64,
+        pub setup_sprints: f64,
+        pub engineering_usd: f64,
+        pub end_month: i64,
+        pub end_calendar_month: Option<String>,
+        pub saves_from_month: i64,
+        pub memory_request_freed_gib: f64,
+        pub cpu_request_freed_vcpu: f64,
+        pub memory_usage_freed_gib: f64,
+        pub cpu_usage_freed_vcpu: f64,
+        pub node_agents_memory_request_gib: f64,
+        pub node_agents_cpu_request_vcpu: f64,
+        pub node_agents_memory_usage_gib: f64,
+        pub node_agents_cpu_usage_vcpu: f64,
+        pub net_memory_request_freed_gib: f64,
+        pub net_cpu_request_freed_vcpu: f64,
+        pub inference_replicas_recovered: i64,
+        pub cumulative_inference_replicas_recovered: i64,
+        pub cumulative_memory_request_freed_gib: f64,
+        pub cumulative_cpu_request_freed_vcpu: f64,
+        pub nodes_removable: Option<i64>,
+        pub savings_usd_per_month: Option<f64>,
+        pub wave_savings_usd_per_month: Option<f64>,
+        pub pods_pending: i64,
+        pub fits: bool,
+    }
+}
+
+crate::table_row! {
+    /// `timeline.csv` of a plan: one row per strategy and month.
+    pub struct PlanTimelineRow: "timeline" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub strategy: String,
+        pub month: i64,
+        pub calendar_month: Option<String>,
+        pub sprints: f64,
+        pub engineering_usd: f64,
+        pub savings_usd: Option<f64>,
+        pub net_usd: Option<f64>,
+        pub cumulative_net_usd: Option<f64>,
+        pub discounted_cumulative_net_usd: Option<f64>,
+        pub waves_saving: i64,
+    }
+}
+
+crate::table_row! {
+    /// `plan-namespaces.csv`: each namespace that moves, its effort and its effect moved alone.
+    pub struct PlanNamespaceRow: "plan-namespaces" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub namespace: String,
+        pub from_mode: String,
+        pub to_mode: String,
+        pub pods: i64,
+        pub gpu_inference: bool,
+        pub l4_sprints: f64,
+        pub waypoint_sprints: f64,
+        pub l7_features: String,
+        pub alone_inference_replicas_recovered: i64,
+        pub alone_memory_request_freed_gib: f64,
+        pub alone_savings_usd_per_month: Option<f64>,
+    }
+}
+
+crate::table_row! {
+    /// `plan-latency.csv`: one row per strategy, wave and call graph.
+    pub struct PlanLatencyRow: "plan-latency" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub strategy: String,
+        pub wave: i64,
+        pub call_graph: String,
+        pub p99_before_ms: Option<f64>,
+        pub p99_before_ci95_ms: Option<f64>,
+        pub p99_after_ms: Option<f64>,
+        pub p99_after_ci95_ms: Option<f64>,
+        pub p99_change_ms: Option<f64>,
+        pub p99_change_ci95_ms: Option<f64>,
+        pub change_significant: Option<bool>,
+    }
+}
+
+/// The last wave of a strategy (its final state), if any.
+fn last(p: &StrategyPlan) -> Option<&Wave> {
+    p.waves.last()
+}
+
+/// The rows of `plan.csv`.
+pub fn plans(info: &RunInfo<'_>, plan: &Plan, spec: &PlanSpec) -> Vec<PlanRow> {
+    let (start, cost_per_sprint) = (spec.start_month, spec.cost_per_sprint_usd);
+    plan.strategies
+        .iter()
+        .map(|p| {
+            let w = last(p);
+            let agents = p.waves.iter().fold((0, 0), |a, w| {
+                (a.0 + w.node_agents_request.0, a.1 + w.node_agents_request.1)
+            });
+            let cum = w.map_or((0, 0), |w| w.cumulative_request_freed);
+            PlanRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.to_string(),
+                mode: MODE.into(),
+                seed: info.seed as i64,
+                strategy: p.strategy.as_str().into(),
+                waves: p.waves.len() as i64,
+                moves: p.waves.iter().map(|w| w.moves.len() as i64).sum(),
+                sprints: p.sprints,
+                sprints_beyond_horizon: p.sprints_beyond_horizon,
+                engineering_cost_usd: p.sprints * cost_per_sprint,
+                months_to_complete: i64::from(p.months_to_complete()),
+                payback_month: p.cashflow.payback_month.map(i64::from),
+                payback_calendar_month: p.cashflow.payback_month.and_then(|m| calendar(start, m)),
+                net_12_months_usd: p.cashflow.net_12_months_usd,
+                net_24_months_usd: p.cashflow.net_24_months_usd,
+                net_horizon_usd: p.cashflow.net_horizon_usd,
+                horizon_months: i64::from(spec.horizon_months),
+                npv_usd: p.cashflow.npv_usd,
+                discount_rate: spec.discount_rate,
+                savings_usd_per_month: w.and_then(|w| w.savings_usd_per_month),
+                nodes_removable: w.and_then(|w| w.nodes_removable),
+                inference_replicas_recovered: w.map_or(0, |w| w.cumulative_replicas_gained),
+                memory_request_freed_gib: gib(cum.1),
+                cpu_request_freed_vcpu: vcpu(cum.0),
+                node_agents_memory_request_gib: gib(agents.1),
+                node_agents_cpu_request_vcpu: vcpu(agents.0),
+                fits: p.waves.iter().all(|w| w.pods_pending == 0),
+            }
+        })
+        .collect()
+}
+
+/// The rows of `waves.csv`.
+pub fn waves(info: &RunInfo<'_>, plan: &Plan, spec: &PlanSpec) -> Vec<WaveRow> {
+    let (start, cost_per_sprint) = (spec.start_month, spec.cost_per_sprint_usd);
+    let mut out = Vec::new();
+    for p in &plan.strategies {
+        for w in &p.waves {
+            let join = |f: &dyn Fn(&crate::plan::Move) -> String| {
+                w.moves.iter().map(f).collect::<Vec<_>>().join(";")
+            };
+            out.push(WaveRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.to_string(),
+                mode: MODE.into(),
+                seed: info.seed as i64,
+                strategy: p.strategy.as_str().into(),
+                wave: i64::from(w.number),
+                namespaces: join(&|m| m.namespace.clone()),
+                to_modes: join(&|m| m.to.as_str().to_string()),
+                pods: w.pods as i64,
+                sprints: w.sprints,
+                setup_sprints: w.setup_sprints,
+                engineering_usd: w.sprints * cost_per_sprint,
+                end_month: i64::from(w.end_month),
+                end_calendar_month: calendar(start, w.end_month),
+                saves_from_month: i64::from(w.end_month) + 1,
+                memory_request_freed_gib: gib(w.request_freed.1),
+                cpu_request_freed_vcpu: vcpu(w.request_freed.0),
+                memory_usage_freed_gib: gib_f(w.usage_freed.1),
+                cpu_usage_freed_vcpu: w.usage_freed.0 / 1000.0,
+                node_agents_memory_request_gib: gib(w.node_agents_request.1),
+                node_agents_cpu_request_vcpu: vcpu(w.node_agents_request.0),
+                node_agents_memory_usage_gib: gib_f(w.node_agents_usage.1),
+                node_agents_cpu_usage_vcpu: w.node_agents_usage.0 / 1000.0,
+                net_memory_request_freed_gib: gib(w.request_freed.1 - w.node_agents_request.1),
+                net_cpu_request_freed_vcpu: vcpu(w.request_freed.0 - w.node_agents_request.0),
+                inference_replicas_recovered: w.replicas_gained,
+                cumulative_inference_replicas_recovered: w.cumulative_replicas_gained,
+                cumulative_memory_request_freed_gib: gib(w.cumulative_request_freed.1),
+                cumulative_cpu_request_freed_vcpu: vcpu(w.cumulative_request_freed.0),
+                nodes_removable: w.nodes_removable,
+                savings_usd_per_month: w.savings_usd_per_month,
+                wave_savings_usd_per_month: w.wave_savings_usd_per_month,
+                pods_pending: w.pods_pending as i64,
+                fits: w.pods_pending == 0,
+            });
+        }
+    }
+    out
+}
+
+/// The rows of the plan's `timeline.csv`.
+pub fn timeline(info: &RunInfo<'_>, plan: &Plan, spec: &PlanSpec) -> Vec<PlanTimelineRow> {
+    let start = spec.start_month;
+    let mut out = Vec::new();
+    for p in &plan.strategies {
+        for m in &p.cashflow.months {
+            out.push(PlanTimelineRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.to_string(),
+                mode: MODE.into(),
+                seed: info.seed as i64,
+                strategy: p.strategy.as_str().into(),
+                month: i64::from(m.month),
+                calendar_month: calendar(start, m.month),
+                sprints: m.sprints,
+                engineering_usd: m.engineering_usd,
+                savings_usd: m.savings_usd,
+                net_usd: m.net_usd,
+                cumulative_net_usd: m.cumulative_net_usd,
+                discounted_cumulative_net_usd: m.discounted_cumulative_net_usd,
+                waves_saving: i64::from(m.waves_saving),
+            });
+        }
+    }
+    out
+}
+
+/// The rows of `plan-namespaces.csv`.
+pub fn namespaces(info: &RunInfo<'_>, plan: &Plan, spec: &PlanSpec) -> Vec<PlanNamespaceRow> {
+    plan.candidates
+        .iter()
+        .map(|c| PlanNamespaceRow {
+            schema_version: SCHEMA_VERSION,
+            scenario: info.scenario.to_string(),
+            mode: MODE.into(),
+            seed: info.seed as i64,
+            namespace: c.namespace.clone(),
+            from_mode: c.from.as_str().into(),
+            to_mode: c.target.as_str().into(),
+            pods: c.pods as i64,
+            gpu_inference: c.gpu_inference,
+            l4_sprints: c.l4_sprints,
+            waypoint_sprints: c.waypoint_sprints,
+            l7_features: spec.l7_features(&c.namespace).join(";"),
+            alone_inference_replicas_recovered: c.alone_replicas,
+            alone_memory_request_freed_gib: gib(c.alone_memory_freed),
+            alone_savings_usd_per_month: c.alone_savings,
+        })
+        .collect()
+}
+
+/// The rows of `plan-latency.csv`.
+pub fn latency(info: &RunInfo<'_>, plan: &Plan) -> Vec<PlanLatencyRow> {
+    let mut out = Vec::new();
+    for p in &plan.strategies {
+        for w in &p.waves {
+            for c in &w.latency {
+                out.push(PlanLatencyRow {
+                    schema_version: SCHEMA_VERSION,
+                    scenario: info.scenario.to_string(),
+                    mode: MODE.into(),
+                    seed: info.seed as i64,
+                    strategy: p.strategy.as_str().into(),
+                    wave: i64::from(w.number),
+                    call_graph: c.call_graph.clone(),
+                    p99_before_ms: c.before_p99_ms.map(|x| x.0),
+                    p99_before_ci95_ms: c.before_p99_ms.and_then(|x| x.1),
+                    p99_after_ms: c.after_p99_ms.map(|x| x.0),
+                    p99_after_ci95_ms: c.after_p99_ms.and_then(|x| x.1),
+                    p99_change_ms: c.change_p99_ms.map(|x| x.0),
+                    p99_change_ci95_ms: c.change_p99_ms.and_then(|x| x.1),
+                    change_significant: c.significant,
+                });
+            }
+        }
+    }
+    out
+}
