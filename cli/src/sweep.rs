@@ -58,6 +58,9 @@ struct PointRows {
     point: u64,
     summary: Vec<Row>,
     capacity: Vec<Row>,
+    /// With `plan = true`: a row per strategy (`plan.csv`'s columns).
+    #[serde(default)]
+    plan: Vec<Row>,
 }
 
 /// Identifies a sweep, its base scenario and every file they read: a resume only continues the
@@ -204,10 +207,19 @@ fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
             }
         }
     }
+    let mut plan_rows = Vec::new();
+    if sw.plan {
+        let p = crate::plan::compute(&s, false, &study::NoProgress)?;
+        let spec = s.plan.as_ref().map_err(|d| Failure::Input(d.to_string()))?;
+        for r in meshsim_models::rows::plan::plans(&info, &p, spec) {
+            plan_rows.push(prefix(Row::of(&r)));
+        }
+    }
     Ok(PointRows {
         point: i,
         summary,
         capacity: cap_rows,
+        plan: plan_rows,
     })
 }
 
@@ -370,9 +382,16 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
     pool.install(|| {
-        (0..n)
-            .into_par_iter()
-            .try_for_each(|i| scenario_of(&sw, i).map(|_| ()))
+        (0..n).into_par_iter().try_for_each(|i| {
+            let s = scenario_of(&sw, i)?;
+            match (&s.plan, sw.plan) {
+                (Err(d), true) => Err(Failure::Input(
+                    sweep::point_error(&sw, i, &sw.point(i), &Diagnostics(vec![(**d).clone()]))
+                        .to_string(),
+                )),
+                _ => Ok(()),
+            }
+        })
     })?;
     let staged = Staged::new(&dir).map_err(|e| Failure::Input(e.to_string()))?;
     let state = dir.join(".meshsim-sweep");
@@ -514,6 +533,10 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
         if sw.capacity.is_some() {
             files.push("capacity");
         }
+        if sw.plan {
+            files.push("plan-sweep");
+            files.push("plan-uncertainty");
+        }
         println!(
             "wrote {}/ {} (.csv and .parquet), sweep.json",
             dir.display(),
@@ -560,6 +583,35 @@ fn write_tables(
             .collect();
         staged.table("capacity", &mut tables::frame_rows(&cap)?)?;
     }
+    if sw.plan {
+        let rows: Vec<Row> = done.values().flat_map(|p| p.plan.iter().cloned()).collect();
+        staged.table("plan-sweep", &mut tables::frame_rows(&rows)?)?;
+        let num = |r: &Row, c: &str| match r.get(c) {
+            Some(Cell::F(x)) => *x,
+            Some(Cell::I(x)) => x.map(|x| x as f64),
+            _ => None,
+        };
+        let points: Vec<(String, [Option<f64>; 4])> = rows
+            .iter()
+            .map(|r| {
+                let strategy = match r.get("strategy") {
+                    Some(Cell::S(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let m = meshsim_models::rows::plan::UNCERTAIN;
+                (
+                    strategy,
+                    [num(r, m[0]), num(r, m[1]), num(r, m[2]), num(r, m[3])],
+                )
+            })
+            .collect();
+        staged.table(
+            "plan-uncertainty",
+            &mut tables::frame(&meshsim_models::rows::plan::uncertainty(
+                &scenario, sw.seed, &points,
+            ))?,
+        )?;
+    }
     let info = serde_json::json!({
         "schema_version": SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
@@ -568,6 +620,7 @@ fn write_tables(
         "seed": sw.seed,
         "strategy": format!("{:?}", sw.strategy),
         "points": done.len(),
+        "plan": sw.plan,
         "parameters": sw.parameters.iter().map(|p| serde_json::json!({"name": p.name, "path": p.path, "domain": format!("{:?}", p.domain)})).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&info)?;

@@ -128,6 +128,11 @@ fn golden_sidecar_tax_500_pods() {
 }
 
 #[test]
+fn golden_migration_plan() {
+    golden("migration-plan");
+}
+
+#[test]
 fn golden_half_migrated() {
     golden("half-migrated");
 }

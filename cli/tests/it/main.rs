@@ -7,6 +7,7 @@ mod commands;
 mod errors;
 mod golden;
 mod output;
+mod plan;
 mod replay;
 mod repro;
 mod schema;

@@ -517,3 +517,91 @@ fn a_torn_last_line_is_dropped_on_resume() {
         read(&dir.path().join("o"), "sweep.csv")
     );
 }
+
+#[test]
+fn a_plan_sweep_needs_the_plan_keys_in_its_scenario() {
+    bad_sweep(
+        &format!(
+            "{HEAD}plan = true\n[[parameters]]\npath = \"migration.cost_per_sprint\"\nvalues = [1000, 2000]\n"
+        ),
+        &["point 0", "no `namespace_sprints`"],
+    );
+}
+
+/// The plan sweep: plan-uncertainty.csv holds, per strategy, the nearest-rank percentiles of
+/// what plan-sweep.csv lists point by point (recomputed here), and does not depend on the
+/// thread count.
+#[test]
+fn plan_uncertainty_is_the_percentiles_of_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = sweep_file("plan-uncertainty");
+    for t in ["1", "2"] {
+        let o = meshsim(dir.path(), &["sweep", &f, "--threads", t, "--out", t, "-q"]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    for f in [
+        "plan-sweep.csv",
+        "plan-sweep.parquet",
+        "plan-uncertainty.csv",
+    ] {
+        assert_eq!(
+            read(&dir.path().join("1"), f),
+            read(&dir.path().join("2"), f),
+            "{f}"
+        );
+    }
+    let csv = |f: &str| -> Vec<Vec<String>> {
+        String::from_utf8(read(&dir.path().join("1"), f))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let points = csv("plan-sweep.csv");
+    let col = |name: &str| points[0].iter().position(|c| c == name).unwrap();
+    let (st, pb, n12) = (
+        col("strategy"),
+        col("payback_month"),
+        col("net_12_months_usd"),
+    );
+    let unc = csv("plan-uncertainty.csv");
+    assert_eq!(unc.len(), 1 + 5 * 4, "5 strategies × 4 metrics");
+    let nearest = |mut v: Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+    };
+    for row in &unc[1..] {
+        let (strategy, metric) = (&row[4], &row[5]);
+        let c = match metric.as_str() {
+            "payback_month" => pb,
+            "net_12_months_usd" => n12,
+            _ => continue,
+        };
+        let v: Vec<f64> = points[1..]
+            .iter()
+            .filter(|p| &p[st] == strategy)
+            .map(|p| p[c].parse().unwrap())
+            .collect();
+        assert_eq!(v.len(), 100, "{strategy}: every point pays back here");
+        for (i, q) in [(8, 0.1), (9, 0.5), (10, 0.9)] {
+            let got: f64 = row[i].parse().unwrap();
+            assert!(
+                (got - nearest(v.clone(), q)).abs() < 1e-6,
+                "{strategy} {metric} P{q}"
+            );
+        }
+    }
+    // GPU first pays back no later than the user's storefront-first order, at every percentile.
+    let payback = |s: &str| -> Vec<f64> {
+        let r = unc
+            .iter()
+            .find(|r| r[4] == s && r[5] == "payback_month")
+            .unwrap();
+        r[8..11].iter().map(|x| x.parse().unwrap()).collect()
+    };
+    let (rec, user) = (payback("recommended"), payback("user-order"));
+    assert!(
+        rec.iter().zip(&user).all(|(a, b)| a <= b),
+        "{rec:?} vs {user:?}"
+    );
+}

@@ -336,3 +336,127 @@ pub fn latency(info: &RunInfo<'_>, plan: &Plan) -> Vec<PlanLatencyRow> {
     }
     out
 }
+
+crate::table_row! {
+    /// `plan-uncertainty.csv` of a sweep with `plan = true`: per strategy and metric,
+    /// nearest-rank percentiles over the points.
+    pub struct PlanUncertaintyRow: "plan-uncertainty" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: i64,
+        pub strategy: String,
+        pub metric: String,
+        pub samples: i64,
+        pub samples_not_paid_back: Option<i64>,
+        pub p10: Option<f64>,
+        pub p50: Option<f64>,
+        pub p90: Option<f64>,
+        pub mean: Option<f64>,
+    }
+}
+
+/// Metrics of `plan-uncertainty.csv`.
+pub const UNCERTAIN: [&str; 4] = [
+    "payback_month",
+    "net_12_months_usd",
+    "net_24_months_usd",
+    "npv_usd",
+];
+
+/// Nearest-rank percentile of sorted values; `None` when it falls on a point that never paid
+/// back (+∞) or there are none.
+fn pct(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    Some(sorted[i]).filter(|x| x.is_finite())
+}
+
+/// `plan-uncertainty.csv` from per-point `(strategy, metric values)`: `values[m]` is metric
+/// `UNCERTAIN[m]` of one point (`None`: not computed; for the payback, not within the horizon).
+pub fn uncertainty(
+    scenario: &str,
+    seed: u64,
+    points: &[(String, [Option<f64>; 4])],
+) -> Vec<PlanUncertaintyRow> {
+    let mut order: Vec<&str> = Vec::new();
+    for (s, _) in points {
+        if !order.contains(&s.as_str()) {
+            order.push(s);
+        }
+    }
+    let mut out = Vec::new();
+    for s in order {
+        for (m, metric) in UNCERTAIN.iter().enumerate() {
+            let payback = m == 0;
+            let mut v: Vec<f64> = points
+                .iter()
+                .filter(|(x, _)| x == s)
+                .filter_map(|(_, vals)| match vals[m] {
+                    Some(x) => Some(x),
+                    None if payback => Some(f64::INFINITY),
+                    None => None,
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            let never = v.iter().filter(|x| x.is_infinite()).count();
+            out.push(PlanUncertaintyRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: scenario.to_string(),
+                mode: MODE.into(),
+                seed: seed as i64,
+                strategy: s.to_string(),
+                metric: metric.to_string(),
+                samples: v.len() as i64,
+                samples_not_paid_back: payback.then_some(never as i64),
+                p10: pct(&v, 0.10),
+                p50: pct(&v, 0.50),
+                p90: pct(&v, 0.90),
+                mean: (!v.is_empty() && never == 0).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_that_never_pays_back_ranks_last_and_is_never_a_number() {
+        let p = |s: &str, payback: Option<f64>, net: f64| {
+            (s.to_string(), [payback, Some(net), None, None])
+        };
+        let pts = vec![
+            p("a", Some(10.0), -5.0),
+            p("a", Some(14.0), 1.0),
+            p("a", None, 3.0),
+            p("a", Some(12.0), 2.0),
+            p("b", Some(9.0), 0.0),
+        ];
+        let u = uncertainty("x", 1, &pts);
+        let a = &u[0];
+        assert_eq!(
+            (a.strategy.as_str(), a.metric.as_str()),
+            ("a", "payback_month")
+        );
+        assert_eq!((a.samples, a.samples_not_paid_back), (4, Some(1)));
+        // Sorted 10, 12, 14, ∞: P10 = 10, P50 = 12 (rank 2), P90 = ∞ → null.
+        assert_eq!(
+            (a.p10, a.p50, a.p90, a.mean),
+            (Some(10.0), Some(12.0), None, None)
+        );
+        let net = &u[1];
+        assert_eq!(
+            (net.p10, net.p50, net.p90),
+            (Some(-5.0), Some(1.0), Some(3.0))
+        );
+        assert_eq!(net.mean, Some(0.25));
+        assert_eq!(net.samples_not_paid_back, None);
+        assert_eq!(u[3].samples, 0, "no NPV without a discount rate");
+        assert_eq!(u[4].strategy, "b");
+    }
+}

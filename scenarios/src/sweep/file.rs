@@ -68,6 +68,8 @@ pub(super) struct SweepMeta {
     pub modes: Option<Spanned<Vec<Spanned<MeshMode>>>>,
     #[serde(default)]
     pub nodes_required: Option<bool>,
+    #[serde(default)]
+    pub plan: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -377,6 +377,7 @@ pub fn load_reserving(path: &Path, reserved: &[&str]) -> Result<Sweep, Diagnosti
             .map(|r| r as u32),
         modes,
         nodes_required: meta.nodes_required,
+        plan: meta.plan.unwrap_or(false),
         parameters,
         capacity,
         lhs: Default::default(),

@@ -85,6 +85,8 @@ pub struct Sweep {
     pub modes: Option<Vec<MeshMode>>,
     /// Compute nodes at equal replicas per point (overrides the scenario's).
     pub nodes_required: Option<bool>,
+    /// Also plan the migration at every point (`meshsim plan`, without the request simulation).
+    pub plan: bool,
     /// Parameters.
     pub parameters: Vec<Parameter>,
     /// Capacity search.
@@ -232,6 +234,7 @@ mod tests {
             replications: None,
             modes: None,
             nodes_required: None,
+            plan: false,
             parameters: params,
             capacity: None,
             lhs: LhsStrata::default(),
