@@ -164,8 +164,13 @@ fn usd(v: Option<f64>) -> String {
     v.map_or_else(|| "n/m".into(), |x| format!("${}", money(x)))
 }
 
-fn month(spec: &PlanSpec, m: Option<u32>) -> String {
+fn usd_month(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/m".into(), |x| format!("${}/month", money(x)))
+}
+
+fn month(spec: &PlanSpec, m: Option<u32>, known: bool) -> String {
     match (m, spec.start_month) {
+        (None, _) if !known => "n/m".into(),
         (Some(m), Some(s)) => format!("month {m} ({})", s.plus(m)),
         (Some(m), None) => format!("month {m}"),
         (None, _) => "not within the horizon".into(),
@@ -185,13 +190,14 @@ pub fn headline(spec: &PlanSpec, p: &Plan) -> String {
     let replicas = last.map_or(0, |w| w.cumulative_replicas_gained);
     let mem = last.map_or(0, |w| w.cumulative_request_freed.1) as f64 / GIB as f64;
     format!(
-        "the recommended plan moves {} namespace(s) in {} wave(s) over {} month(s), frees {mem:.1} GiB of requests (node agents counted), recovers {replicas} inference replica(s), saves {}/month, and pays back {}; 12-month net {}, {}-month net {}",
+        "the recommended plan moves {} namespace(s) in {} wave(s) over {} month(s), frees {mem:.1} GiB of requests (node agents counted), recovers {replicas} inference replica(s), saves {}, and pays back {}; 12-month net {}, {}-month net {}",
         p.candidates.len(),
         r.waves.len(),
         r.months_to_complete(),
-        usd(last.and_then(|w| w.savings_usd_per_month)),
+        usd_month(last.and_then(|w| w.savings_usd_per_month)),
         match r.cashflow.payback_month {
-            Some(_) => format!("in {}", month(spec, r.cashflow.payback_month)),
+            Some(_) => format!("in {}", month(spec, r.cashflow.payback_month, true)),
+            None if !r.savings_known => "in a month not modelled (n/m: see the warnings)".into(),
             None => format!("not within the {}-month horizon", spec.horizon_months),
         },
         usd(r.cashflow.net_12_months_usd),
@@ -203,13 +209,13 @@ pub fn headline(spec: &PlanSpec, p: &Plan) -> String {
 fn print(out: &mut impl Write, s: &Scenario, spec: &PlanSpec, p: &Plan) -> std::io::Result<()> {
     writeln!(
         out,
-        "meshsim {} · plan {} · {} namespace(s) move · today needs {} node(s) at equal replicas ({}/month) · seed {}",
+        "meshsim {} · plan {} · {} namespace(s) move · today needs {} node(s) at equal replicas ({}) · seed {}",
         env!("CARGO_PKG_VERSION"),
         s.name,
         p.candidates.len(),
         p.today_nodes_required
             .map_or_else(|| "n/m".into(), |n| n.to_string()),
-        usd(p.today_cost_usd_per_month),
+        usd_month(p.today_cost_usd_per_month),
         s.seed
     )?;
     writeln!(
@@ -234,7 +240,7 @@ fn print(out: &mut impl Write, s: &Scenario, spec: &PlanSpec, p: &Plan) -> std::
             sp.sprints,
             usd(Some(sp.sprints * spec.cost_per_sprint_usd)),
             sp.months_to_complete(),
-            month(spec, sp.cashflow.payback_month),
+            month(spec, sp.cashflow.payback_month, sp.savings_known),
             usd(sp.cashflow.net_12_months_usd),
             usd(sp.cashflow.net_24_months_usd),
             if spec.discount_rate.is_some() {
@@ -261,14 +267,14 @@ fn print(out: &mut impl Write, s: &Scenario, spec: &PlanSpec, p: &Plan) -> std::
             )?;
             writeln!(
                 out,
-                "    frees {:.2} GiB / {:.2} vCPU requested ({:.2} GiB used); {:+} inference replica(s); {} node(s) removable; saves {}/month after it",
+                "    frees {:.2} GiB / {:.2} vCPU requested ({:.2} GiB used); {:+} inference replica(s); {} node(s) removable; saves {} after it",
                 w.request_freed.1 as f64 / GIB as f64,
                 w.request_freed.0 as f64 / 1000.0,
                 w.usage_freed.1 / GIB as f64,
                 w.replicas_gained,
                 w.nodes_removable
                     .map_or_else(|| "n/m".into(), |n| n.to_string()),
-                usd(w.savings_usd_per_month)
+                usd_month(w.savings_usd_per_month)
             )?;
             if w.node_agents_request.1 != 0 || w.node_agents_request.0 != 0 {
                 writeln!(

@@ -110,12 +110,16 @@ pub fn frame_rows(rows: &[Row]) -> Result<DataFrame> {
     )
 }
 
-/// Names a sweep parameter may not take: `point` and the columns of `summary.csv` and
-/// `capacity.csv`, which share a row with the parameters.
+/// Names a sweep parameter may not take: `point` and the columns of `summary.csv`,
+/// `capacity.csv` and `plan.csv`, which share a row with the parameters.
 pub fn reserved_sweep_columns() -> Vec<&'static str> {
-    use meshsim_models::rows::{run::SummaryRow, sweep::CapacityRow};
+    use meshsim_models::rows::{plan::PlanRow, run::SummaryRow, sweep::CapacityRow};
     let mut v = vec!["point"];
-    for c in SummaryRow::COLUMNS.iter().chain(CapacityRow::COLUMNS) {
+    for c in SummaryRow::COLUMNS
+        .iter()
+        .chain(CapacityRow::COLUMNS)
+        .chain(PlanRow::COLUMNS)
+    {
         if !v.contains(&c.name) {
             v.push(c.name);
         }

@@ -567,6 +567,35 @@ pub fn emit(
             let _ = writeln!(w, "tolerations = {}", tolerations(&x.tolerations));
         }
     }
+    // The migration plan: effort placeholders, and the L7 features the audit found where a
+    // waypoint would keep them.
+    let _ = writeln!(
+        w,
+        "\n# `meshsim plan` on this file plans the move to ambient. The effort and cost figures are\n# placeholders, not measurements: set your team's (see scenarios/SCHEMA.md, [migration])."
+    );
+    let _ = writeln!(
+        w,
+        "[migration]\ncost_per_sprint = 40000   # USD per sprint: placeholder\nnamespace_sprints = 1     # sprints to move one namespace to ambient (L4): placeholder\nl7_feature_sprints = 0.5  # extra sprints per L7 feature a waypoint keeps: placeholder\nsprints_per_month = 2     # team capacity: placeholder"
+    );
+    let workload_ns: BTreeSet<&str> = listed
+        .iter()
+        .filter(|x| x.owner_kind != "DaemonSet")
+        .map(|x| x.namespace.as_str())
+        .collect();
+    for n in &a.namespaces {
+        if waypoint_ns.contains(&n.name)
+            && workload_ns.contains(n.name.as_str())
+            && !n.l7_features.is_empty()
+        {
+            let f: Vec<String> = n.l7_features.iter().map(|x| q(x)).collect();
+            let _ = writeln!(
+                w,
+                "\n[migration.namespaces.{}]\nl7_features = [{}]   # found by the audit",
+                q(&n.name),
+                f.join(", ")
+            );
+        }
+    }
     // What is written must read back: a cluster past a scenario limit (more than 10,000
     // workloads, 1,000 pools, …) is refused here rather than written invalid.
     if let Err(d) = crate::parse_in("the emitted scenario", &s, None) {

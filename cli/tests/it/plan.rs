@@ -329,3 +329,53 @@ fn golden_migration_plan() {
         }
     });
 }
+
+/// A scenario emitted by `meshsim audit` plans as it is: the L7 features the audit found become
+/// waypoint effort, and with no prices in a dump the dollar figures are n/m, never $0.
+#[test]
+fn an_audited_cluster_plans_with_its_l7_features_and_no_invented_dollars() {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = |f: &str| {
+        root()
+            .join("scenarios/audit-example")
+            .join(f)
+            .display()
+            .to_string()
+    };
+    let o = meshsim(
+        dir.path(),
+        &[
+            "audit",
+            &ex("cluster.json"),
+            &ex("top.txt"),
+            &ex("istio.json"),
+            "--out",
+            "a",
+            "--emit-scenario",
+            "c.toml",
+            "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let o = meshsim(dir.path(), &["plan", "c.toml", "--out", "p", "--no-plots"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("no pool has a price_per_hour"), "{err}");
+    assert!(!out.contains("$0/month"), "{out}");
+    let ns = std::fs::read_to_string(dir.path().join("p/plan-namespaces.csv")).unwrap();
+    // payments: jwt and l7-authorization at 0.5 sprint each; shop: http-routing.
+    assert!(
+        ns.lines()
+            .any(|l| l.contains(",payments,") && l.contains(",1.0,1.0,jwt;l7-authorization,")),
+        "{ns}"
+    );
+    assert!(
+        ns.lines()
+            .any(|l| l.contains(",shop,") && l.contains(",1.0,0.5,http-routing,")),
+        "{ns}"
+    );
+    let plan = std::fs::read_to_string(dir.path().join("p/plan.csv")).unwrap();
+    for l in plan.lines().skip(1) {
+        assert!(l.contains(",false,"), "savings_known false: {l}");
+    }
+}

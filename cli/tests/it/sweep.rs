@@ -346,6 +346,10 @@ fn every_output_column_is_reserved() {
             "chain_p99_slo_ms",
             "chain_p99_ms",
             "cost_usd_per_month",
+            "strategy",
+            "payback_month",
+            "net_12_months_usd",
+            "waves",
         ]
         .map(String::from),
     );

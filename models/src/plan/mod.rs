@@ -129,6 +129,9 @@ pub struct StrategyPlan {
     pub sprints: f64,
     /// Effort not done within the horizon.
     pub sprints_beyond_horizon: f64,
+    /// Whether every wave's saving is known (priced pools, every wave fits): without it the
+    /// payback is not modelled rather than "not within the horizon".
+    pub savings_known: bool,
 }
 
 impl StrategyPlan {
@@ -292,8 +295,29 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
             (full, l4)
         })
         .collect();
+    // Without a price on any pool, dollars are not modelled: n/m, not $0.
+    let priced = input
+        .cluster
+        .pools
+        .iter()
+        .any(|p| p.price_per_hour_usd > 0.0);
+    if !priced {
+        warnings.push(
+            "no pool has a price_per_hour: savings, payback, nets and NPV are not computed (n/m); set each pool's price for dollar figures".into(),
+        );
+    } else if let Some(p) = input
+        .cluster
+        .pools
+        .iter()
+        .find(|p| p.price_per_hour_usd == 0.0)
+    {
+        assumptions.push(format!(
+            "pool `{}` has no price_per_hour: its nodes count as free in every saving",
+            p.name
+        ));
+    }
     let saving = |e: &state::Eval| match (today_eval.cost_usd_per_month, e.cost_usd_per_month) {
-        (Some(a), Some(b)) => Some(a - b),
+        (Some(a), Some(b)) if priced => Some(a - b),
         _ => None,
     };
     let candidates: Vec<Candidate> = raw
@@ -525,6 +549,7 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
         let cashflow =
             cashflow::cashflow(&spend, spec.cost_per_sprint_usd, &sav, spec.discount_rate);
         strategies.push(StrategyPlan {
+            savings_known: waves.iter().all(|w| w.savings_usd_per_month.is_some()),
             strategy: d.strategy,
             sprints: d.timing.iter().map(|w| w.sprints).sum(),
             sprints_beyond_horizon: beyond,
@@ -551,7 +576,7 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
         candidates,
         strategies,
         today_nodes_required: today_eval.nodes_required,
-        today_cost_usd_per_month: today_eval.cost_usd_per_month,
+        today_cost_usd_per_month: today_eval.cost_usd_per_month.filter(|_| priced),
         assumptions,
         warnings,
     })
