@@ -30,6 +30,7 @@ const EXAMPLES: &str = "\
 Examples:
   meshsim run scenarios/gpu-inference-memory-bound.toml
   meshsim run scenarios/sidecar-tax-500-pods.toml --modes sidecar,ambient --out /tmp/tax
+  meshsim plan scenarios/migration-plan.toml
   meshsim validate my-cluster.toml
   meshsim init --template gpu-inference my-cluster.toml
   meshsim presets istio-1.24";

@@ -160,12 +160,20 @@ pub fn write_outputs(
     Ok(())
 }
 
+/// Dollars, the sign before the `$` (−$45,453), `n/m` when not modelled.
 fn usd(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/m".into(), |x| format!("${}", money(x)))
+    match v {
+        None => "n/m".into(),
+        Some(x) if money(x).starts_with('-') => format!("-${}", &money(x)[1..]),
+        Some(x) => format!("${}", money(x)),
+    }
 }
 
 fn usd_month(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/m".into(), |x| format!("${}/month", money(x)))
+    match v {
+        None => "n/m".into(),
+        v => format!("{}/month", usd(v)),
+    }
 }
 
 fn month(spec: &PlanSpec, m: Option<u32>, known: bool) -> String {
@@ -290,18 +298,23 @@ fn print(out: &mut impl Write, s: &Scenario, spec: &PlanSpec, p: &Plan) -> std::
                     Some((x, None)) => format!("{x:.3}"),
                     None => "n/m".into(),
                 };
+                let d = |v: meshsim_models::study::EstCell| match v {
+                    Some((x, Some(h))) => format!("{x:+.3}±{h:.3}"),
+                    Some((x, None)) => format!("{x:+.3}"),
+                    None => "n/m".into(),
+                };
                 let ns = if c.significant == Some(false) {
-                    " (n.s.)"
+                    ", n.s."
                 } else {
                     ""
                 };
                 writeln!(
                     out,
-                    "    {}: P99 {} → {} ms (change {}{ns})",
+                    "    {}: P99 {} → {} ms (change {} ms{ns})",
                     c.call_graph,
                     f(c.before_p99_ms),
                     f(c.after_p99_ms),
-                    f(c.change_p99_ms)
+                    d(c.change_p99_ms)
                 )?;
             }
         }

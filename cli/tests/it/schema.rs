@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use meshsim_models::rows::audit::{
     AuditL7Row, AuditNamespaceRow, AuditPoolRow, AuditRow, AuditWorkloadRow,
 };
+use meshsim_models::rows::plan::{
+    PlanLatencyRow, PlanNamespaceRow, PlanRow, PlanTimelineRow, PlanUncertaintyRow, WaveRow,
+};
 use meshsim_models::rows::replay::{
     AllocationMedianRow, AllocationRow, ReplayRunRow, ReplaySummaryRow, TimelineRow,
 };
@@ -18,8 +21,18 @@ use meshsim_models::rows::{HEAD, SCHEMA_VERSION, TableRow};
 
 use crate::root;
 
-/// Backticked names in the first cell of every table row under `## <heading>`.
-fn documented(schema: &str, heading: &str) -> BTreeSet<String> {
+/// Backticked names in the first cell of every table row under `## <heading>`, in the part
+/// `# <part>` when given (two commands write a `timeline.csv`).
+fn documented_in(schema: &str, part: Option<&str>, heading: &str) -> BTreeSet<String> {
+    let schema = match part {
+        Some(p) => {
+            let at = schema
+                .find(&format!("\n# {p}\n"))
+                .unwrap_or_else(|| panic!("SCHEMA.md has no part `# {p}`"));
+            &schema[at..]
+        }
+        None => schema,
+    };
     let start = schema
         .find(&format!("\n## {heading}\n"))
         .unwrap_or_else(|| panic!("SCHEMA.md has no section `## {heading}`"));
@@ -39,13 +52,21 @@ fn documented(schema: &str, heading: &str) -> BTreeSet<String> {
     out
 }
 
+fn documented(schema: &str, heading: &str) -> BTreeSet<String> {
+    documented_in(schema, None, heading)
+}
+
 fn check<R: TableRow>(schema: &str) {
+    check_in::<R>(schema, None)
+}
+
+fn check_in<R: TableRow>(schema: &str, part: Option<&str>) {
     let want: BTreeSet<String> = R::COLUMNS
         .iter()
         .map(|c| c.name.to_string())
         .filter(|c| !HEAD.contains(&c.as_str()))
         .collect();
-    let got = documented(schema, &format!("{}.csv", R::TABLE));
+    let got = documented_in(schema, part, &format!("{}.csv", R::TABLE));
     let missing: Vec<_> = want.difference(&got).collect();
     let stale: Vec<_> = got.difference(&want).collect();
     assert!(
@@ -86,4 +107,10 @@ fn schema_md_lists_exactly_the_columns_written() {
     check::<AuditNamespaceRow>(&schema);
     check::<AuditWorkloadRow>(&schema);
     check::<AuditL7Row>(&schema);
+    check::<PlanRow>(&schema);
+    check::<WaveRow>(&schema);
+    check_in::<PlanTimelineRow>(&schema, Some("Plan outputs"));
+    check::<PlanNamespaceRow>(&schema);
+    check::<PlanLatencyRow>(&schema);
+    check::<PlanUncertaintyRow>(&schema);
 }

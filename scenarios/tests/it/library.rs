@@ -84,6 +84,8 @@ fn rendering_round_trips() {
             "{}",
             f.display()
         );
+        assert_eq!(s.plan.as_ref().ok(), again.plan.as_ref().ok(), "{}", f.display());
+        assert_eq!(s.migration, again.migration, "{}", f.display());
     }
 }
 
@@ -109,5 +111,5 @@ fn every_shipped_sweep_is_valid() {
             }
         }
     }
-    assert_eq!(n, 3);
+    assert_eq!(n, 4);
 }
