@@ -93,8 +93,8 @@ impl Scenario {
     }
 
     /// The plan this scenario asks for (see [`meshsim_models::plan::plan`]), or why it has none.
-    pub fn plan_input(&self) -> Result<meshsim_models::plan::PlanInput<'_>, Diagnostic> {
-        let spec = self.plan.as_ref().map_err(|d| (**d).clone())?;
+    pub fn plan_input(&self) -> Result<meshsim_models::plan::PlanInput<'_>, Box<Diagnostic>> {
+        let spec = self.plan.as_ref().map_err(|d| d.clone())?;
         Ok(meshsim_models::plan::PlanInput {
             cluster: &self.cluster,
             mesh: &self.mesh,
