@@ -6,7 +6,7 @@
 //! strings replaced by hostile values (0, −1, 2^64, 1e308, 1e-300, `..`, `/dev/zero`, a
 //! 100,000-character name, …); lines deleted, repeated or taken from another seed. Every input
 //! must give either a valid result or located errors, never a panic; a valid scenario must also
-//! render to TOML that parses back to the same scenario, and its study (bounded: small fleets,
+//! render to TOML that parses back to the same scenario, and its study and plan (bounded: small fleets,
 //! short request simulations) must run. A failing input is written to the `found` directory and
 //! reported; `tests/fuzz/regressions/` keeps the inputs that once failed, replayed by
 //! `cargo test`.
@@ -477,6 +477,16 @@ fn check_scenario(name: &str, text: &str, base: &Path) -> Result<Outcome, Findin
     .map_err(|e| Finding {
         what: format!("a valid scenario fails to run: {e}"),
     })?;
+    // And its plan, when it has the plan's keys (without the request simulation, which the
+    // study above already ran on the same cluster).
+    if let Ok(mut input) = s.plan_input() {
+        input.latency = None;
+        meshsim_models::plan::plan(&input, &meshsim_models::study::NoProgress).map_err(|e| {
+            Finding {
+                what: format!("a valid scenario fails to plan: {e}"),
+            }
+        })?;
+    }
     Ok(Outcome::Ran)
 }
 

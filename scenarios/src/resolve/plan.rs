@@ -252,6 +252,14 @@ pub(super) fn resolve(
             cost_per_sprint_usd: c,
             horizon_months: h as u32,
         }),
+        (None, Some(_), Some(_)) if base.is_some() && total_plan > 1e6 => {
+            ctx.err(
+                sec.span(),
+                format!("the plan's total effort, {total_plan} sprints (setup and every namespace), is beyond meshsim's limit of 1000000"),
+                Some("lower the sprint figures, or give the total as `sprints`".into()),
+            );
+            None
+        }
         (None, Some(c), Some(h)) if base.is_some() => Some(Migration {
             sprints: total_plan,
             cost_per_sprint_usd: c,

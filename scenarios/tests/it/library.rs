@@ -84,7 +84,12 @@ fn rendering_round_trips() {
             "{}",
             f.display()
         );
-        assert_eq!(s.plan.as_ref().ok(), again.plan.as_ref().ok(), "{}", f.display());
+        assert_eq!(
+            s.plan.as_ref().ok(),
+            again.plan.as_ref().ok(),
+            "{}",
+            f.display()
+        );
         assert_eq!(s.migration, again.migration, "{}", f.display());
     }
 }
