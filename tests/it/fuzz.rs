@@ -28,6 +28,12 @@ const EXPECT: &[(&str, Option<&str>)] = &[
         "dump-keyless-equal-toleration.json",
         Some("a toleration without a key must use operator `Exists`"),
     ),
+    // A plan's derived total effort past the sprint limit once rendered a `sprints` that did
+    // not parse back.
+    (
+        "plan-total-effort-past-limit.toml",
+        Some("the plan's total effort, 1000004.5 sprints"),
+    ),
 ];
 
 fn kind_of(name: &str) -> Kind {
