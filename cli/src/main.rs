@@ -8,6 +8,7 @@
 mod audit;
 mod font;
 mod init;
+mod job;
 mod output;
 mod plan;
 mod plan_chart;
@@ -16,6 +17,7 @@ mod progress;
 mod replay;
 mod replay_chart;
 mod run;
+mod shard;
 mod sweep;
 mod tables;
 mod terminal;

@@ -30,10 +30,16 @@ use meshsim_models::study;
 
 /// Arguments of `meshsim sweep`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SweepArgs {
+    /// `merge`: the shard results of a sharded sweep into its tables.
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
     /// Sweep file (TOML): a base scenario, parameters to vary, a strategy.
-    pub sweep: PathBuf,
-    /// Output directory [default: meshsim-out/<sweep name>/].
+    #[arg(required = true)]
+    pub sweep: Option<PathBuf>,
+    /// Output directory [default: meshsim-out/<sweep name>/]; with --shard, the shard's result
+    /// goes in DIR/shard-K-of-N/.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Worker threads, 1 to 1024 [default: all cores]. Results do not depend on it. Example:
@@ -44,6 +50,34 @@ pub struct SweepArgs {
     /// final tables are those of an uninterrupted run.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Run only shard K of N (points i with i mod N = K) and write a shard result; merge the
+    /// shards with `meshsim sweep merge`. Example: --shard 3/8
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["resume", "shards", "emit_job"])]
+    pub shard: Option<String>,
+    /// Run shard K of N with K from the environment variable JOB_COMPLETION_INDEX (what a
+    /// Kubernetes Indexed Job sets in pod K). Example: --shards 8
+    #[arg(long, value_name = "N", conflicts_with = "resume")]
+    pub shards: Option<String>,
+    /// Write a Kubernetes manifest set (Indexed Job, ConfigMap of the inputs, results volume,
+    /// merge Job, collector pod) into DIR instead of running; --shards gives the shard count.
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    pub emit_job: Option<PathBuf>,
+    /// With --emit-job: the container image holding `meshsim` [default: meshsim:<version>].
+    #[arg(long, value_name = "IMAGE", requires = "emit_job")]
+    pub image: Option<String>,
+    /// With --emit-job: shard pods at once [default: the shard count, at most 16].
+    #[arg(long, value_name = "N", requires = "emit_job")]
+    pub parallelism: Option<u64>,
+    /// With --emit-job: size of the results volume [default: 1Gi].
+    #[arg(long, value_name = "QUANTITY", requires = "emit_job")]
+    pub storage: Option<String>,
+    /// With --emit-job: storage class of the results volume (one with ReadWriteMany) [default:
+    /// the cluster's default].
+    #[arg(long, value_name = "NAME", requires = "emit_job")]
+    pub storage_class: Option<String>,
+    /// With --emit-job: namespace of every object [default: kubectl's current one].
+    #[arg(long, value_name = "NAME", requires = "emit_job")]
+    pub namespace: Option<String>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -52,10 +86,70 @@ pub struct SweepArgs {
     pub stop_after: Option<u64>,
 }
 
+/// Subcommands of `meshsim sweep`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SweepCommand {
+    /// Merge shard results (directories written by `--shard`/`--shards`, or directories holding
+    /// them) into the tables one unsharded run writes, byte for byte.
+    #[command(after_help = "Example:\n  meshsim sweep merge results/ --out meshsim-out/my-sweep")]
+    Merge(crate::shard::MergeArgs),
+}
+
+/// What the final tables need to know of the sweep: the same whether they are written by the
+/// sweep itself or merged from its shards (each shard records it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableSpec {
+    /// Sweep name.
+    pub name: String,
+    /// The base scenario, as the sweep file names it from where meshsim ran.
+    pub base_scenario: String,
+    /// Sweep seed.
+    pub seed: u64,
+    /// Strategy, as `sweep.json` prints it.
+    pub strategy: String,
+    /// Parameters: name, path, domain (as printed) and whether it is an interval.
+    pub parameters: Vec<(String, String, String, bool)>,
+    /// With `[capacity]`.
+    pub capacity: bool,
+    /// With `plan = true`.
+    pub plan: bool,
+}
+
+impl TableSpec {
+    /// Of a loaded sweep.
+    pub fn of(sw: &Sweep) -> TableSpec {
+        TableSpec {
+            name: sw.name.clone(),
+            base_scenario: sw.scenario_path.display().to_string(),
+            seed: sw.seed,
+            strategy: format!("{:?}", sw.strategy),
+            parameters: sw
+                .parameters
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.path.clone(),
+                        format!("{:?}", p.domain),
+                        matches!(p.domain, meshsim_scenarios::sweep::Domain::Interval { .. }),
+                    )
+                })
+                .collect(),
+            capacity: sw.capacity.is_some(),
+            plan: sw.plan,
+        }
+    }
+
+    fn has_interval(&self) -> bool {
+        self.parameters.iter().any(|p| p.3)
+    }
+}
+
 /// What one point produced.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct PointRows {
-    point: u64,
+pub struct PointRows {
+    /// The point's index.
+    pub point: u64,
     summary: Vec<Row>,
     capacity: Vec<Row>,
     /// With `plan = true`: a row per strategy (`plan.csv`'s columns).
@@ -65,7 +159,7 @@ struct PointRows {
 
 /// Identifies a sweep, its base scenario and every file they read: a resume only continues the
 /// same sweep over the same data.
-fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
+pub fn fingerprint(path: &Path, s: &Sweep) -> Result<String, Failure> {
     s.fingerprint(path, env!("CARGO_PKG_VERSION"))
         .map_err(|e| Failure::Input(format!("error: cannot read a sweep input: {e}")))
 }
@@ -94,7 +188,7 @@ fn param_cell(v: &toml::Value) -> Cell {
 }
 
 /// The scenario of point `i`, with the sweep's overrides.
-fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
+pub fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
     let point = sw.point(i);
     let text = sw
         .apply(&point)
@@ -119,7 +213,7 @@ fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
     Ok(s)
 }
 
-fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
+pub fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
     let s = scenario_of(sw, i)?;
     let point = sw.point(i);
     let rr = study::run(
@@ -368,8 +462,20 @@ fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<UncertaintyRow> {
 
 /// `meshsim sweep`.
 pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
-    let sw = sweep::load_reserving(&a.sweep, &tables::reserved_sweep_columns())
+    if let Some(SweepCommand::Merge(m)) = &a.command {
+        return crate::shard::merge(m);
+    }
+    let Some(path) = &a.sweep else {
+        return Err(Failure::Input("error: no sweep file given".into()));
+    };
+    let sw = sweep::load_reserving(path, &tables::reserved_sweep_columns())
         .map_err(|d: Diagnostics| Failure::Input(d.to_string()))?;
+    if let Some(dir) = &a.emit_job {
+        return crate::job::emit(a, path, &sw, dir);
+    }
+    if a.shard.is_some() || a.shards.is_some() {
+        return crate::shard::run(a, path, &sw);
+    }
     let n = sw.point_count();
     let dir = a
         .resume
@@ -395,7 +501,7 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
     })?;
     let staged = Staged::new(&dir).map_err(|e| Failure::Input(e.to_string()))?;
     let state = dir.join(".meshsim-sweep");
-    let fp = fingerprint(&a.sweep, &sw)?;
+    let fp = fingerprint(path, &sw)?;
     let log_path = state.join("points.jsonl");
     let fp_path = state.join("fingerprint");
     if a.resume.is_some() {
@@ -499,13 +605,13 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
             "interrupted: {} of {n} points done and kept in {}; finish with `meshsim sweep {} --resume {}`",
             done.len(),
             dir.display(),
-            a.sweep.display(),
+            path.display(),
             dir.display()
         );
         drop(staged);
         std::process::exit(130);
     }
-    write_tables(staged, &sw, &done).map_err(Failure::Other)?;
+    write_tables(staged, &TableSpec::of(&sw), &done).map_err(Failure::Other)?;
     let _ = std::fs::remove_dir_all(&state);
     if !a.quiet {
         let ran = todo.len() as f64;
@@ -546,9 +652,10 @@ pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn write_tables(
+/// Writes the final tables of `done` (every point, in point order) and commits them.
+pub fn write_tables(
     mut staged: Staged,
-    sw: &Sweep,
+    sw: &TableSpec,
     done: &BTreeMap<u64, PointRows>,
 ) -> anyhow::Result<()> {
     let rows: Vec<Row> = done
@@ -557,7 +664,7 @@ fn write_tables(
         .collect();
     let mut df = tables::frame_rows(&rows)?;
     staged.table("sweep", &mut df)?;
-    let names: Vec<String> = sw.parameters.iter().map(|p| p.name.clone()).collect();
+    let names: Vec<String> = sw.parameters.iter().map(|p| p.0.clone()).collect();
     staged.table("sweep-summary", &mut sweep_summary(&df, &names)?)?;
     let scenario = rows
         .first()
@@ -566,17 +673,13 @@ fn write_tables(
             Cell::S(s) => s.clone(),
             _ => String::new(),
         });
-    if sw
-        .parameters
-        .iter()
-        .any(|p| matches!(p.domain, meshsim_scenarios::sweep::Domain::Interval { .. }))
-    {
+    if sw.has_interval() {
         staged.table(
             "uncertainty",
             &mut tables::frame(&uncertainty(&rows, &scenario, sw.seed))?,
         )?;
     }
-    if sw.capacity.is_some() {
+    if sw.capacity {
         let cap: Vec<Row> = done
             .values()
             .flat_map(|p| p.capacity.iter().cloned())
@@ -616,12 +719,12 @@ fn write_tables(
         "schema_version": SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
         "sweep": sw.name,
-        "base_scenario": sw.scenario_path.display().to_string(),
+        "base_scenario": sw.base_scenario,
         "seed": sw.seed,
-        "strategy": format!("{:?}", sw.strategy),
+        "strategy": sw.strategy,
         "points": done.len(),
         "plan": sw.plan,
-        "parameters": sw.parameters.iter().map(|p| serde_json::json!({"name": p.name, "path": p.path, "domain": format!("{:?}", p.domain)})).collect::<Vec<_>>(),
+        "parameters": sw.parameters.iter().map(|p| serde_json::json!({"name": p.0, "path": p.1, "domain": p.2})).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&info)?;
     text.push('\n');

@@ -11,6 +11,7 @@ mod plan;
 mod replay;
 mod repro;
 mod schema;
+mod shard;
 mod sweep;
 
 use std::path::{Path, PathBuf};

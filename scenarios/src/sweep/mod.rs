@@ -25,11 +25,15 @@
 //! | `load.rs` | reading and checking it; names resolved once |
 //! | `points.rs` | strategies, domains, and point `i` as a pure function of `i` |
 //! | `path.rs` | setting a parameter path in the base scenario's document |
+//! | `shard.rs` | which points shard K of N runs; whether shard results cover every point once |
+//! | `job.rs` | the sweep as a Kubernetes Indexed Job (k8s-openapi manifests) |
 
 mod file;
+pub mod job;
 mod load;
 mod path;
 mod points;
+pub mod shard;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +47,7 @@ pub use file::{RangeScale, StrategyKind};
 pub use load::{load, load_reserving};
 pub use path::{PathError, set_path, split_path};
 pub use points::{Domain, LhsStrata, MAX_LHS_SAMPLES, Parameter, Point, Strategy};
+pub use shard::Shard;
 
 /// Most points a sweep may expand to.
 pub const MAX_POINTS: u64 = 10_000_000;
