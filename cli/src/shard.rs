@@ -10,7 +10,7 @@
 //! same bytes.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use meshsim_scenarios::Diagnostics;
@@ -203,14 +203,33 @@ fn read_info(dir: &Path) -> Result<ShardInfo, Failure> {
     Ok(info)
 }
 
+/// Longest line of `points.jsonl` read (a point's rows are kilobytes).
+const MAX_LINE: u64 = 16 << 20;
+
 fn read_points(dir: &Path, info: &ShardInfo) -> Result<Vec<PointRows>, Failure> {
     let p = dir.join("points.jsonl");
     let f = std::fs::File::open(&p)
         .map_err(|e| Failure::Input(format!("error: {}: {e}", p.display())))?;
+    let mut reader = std::io::BufReader::new(f);
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| Failure::Input(format!("error: {}: {e}", p.display())))?;
-        let r: PointRows = serde_json::from_str(&line).map_err(|e| {
+    let mut line = Vec::new();
+    for i in 0.. {
+        line.clear();
+        let n = (&mut reader)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Failure::Input(format!("error: {}: {e}", p.display())))?;
+        if n == 0 {
+            break;
+        }
+        if n as u64 > MAX_LINE {
+            return Err(Failure::Input(format!(
+                "error: {}:{}: a line longer than {MAX_LINE} bytes: not a point's rows",
+                p.display(),
+                i + 1
+            )));
+        }
+        let r: PointRows = serde_json::from_slice(&line).map_err(|e| {
             Failure::Input(format!(
                 "error: {}:{}: not a point's rows: {e}",
                 p.display(),
