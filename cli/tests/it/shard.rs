@@ -251,6 +251,9 @@ fn merge_names_missing_duplicated_and_foreign_shards() {
     let t = std::fs::read_to_string(&torn).unwrap();
     std::fs::write(&torn, &t[..t.len() / 2]).unwrap();
     merge_fails(dir, &["sh"], &["points.jsonl:", "not a point's rows"]);
+    // A hostile line is not read past its bound.
+    std::fs::write(&torn, vec![b'x'; (16 << 20) + 10]).unwrap();
+    merge_fails(dir, &["sh"], &["points.jsonl:1: a line longer than 16777216 bytes"]);
     // Bad shard specifications.
     for (args, e) in [
         (vec!["--shard", "3/3"], "not below the shard count"),
