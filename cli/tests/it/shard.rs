@@ -253,7 +253,11 @@ fn merge_names_missing_duplicated_and_foreign_shards() {
     merge_fails(dir, &["sh"], &["points.jsonl:", "not a point's rows"]);
     // A hostile line is not read past its bound.
     std::fs::write(&torn, vec![b'x'; (16 << 20) + 10]).unwrap();
-    merge_fails(dir, &["sh"], &["points.jsonl:1: a line longer than 16777216 bytes"]);
+    merge_fails(
+        dir,
+        &["sh"],
+        &["points.jsonl:1: a line longer than 16777216 bytes"],
+    );
     // Bad shard specifications.
     for (args, e) in [
         (vec!["--shard", "3/3"], "not below the shard count"),
