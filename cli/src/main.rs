@@ -16,6 +16,8 @@ mod plots;
 mod progress;
 mod replay;
 mod replay_chart;
+mod report;
+mod report_pages;
 mod run;
 mod shard;
 mod sweep;
@@ -213,6 +215,24 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `meshsim sweep`: a merge, Job manifests, one shard, or the whole sweep here.
+fn sweep_command(a: &sweep::SweepArgs) -> Result<(), Failure> {
+    if let Some(sweep::SweepCommand::Merge(m)) = &a.command {
+        return shard::merge(m);
+    }
+    let Some(path) = &a.sweep else {
+        return Err(Failure::Input("error: no sweep file given".into()));
+    };
+    let sw = sweep::load(path)?;
+    if let Some(dir) = &a.emit_job {
+        job::emit(a, path, &sw, dir)
+    } else if a.shard.is_some() || a.shards.is_some() {
+        shard::run(a, path, &sw)
+    } else {
+        sweep::sweep(a, path, sw)
+    }
+}
+
 /// Writes to stdout; a reader that went away (`meshsim man | head -1`) is not an error.
 fn emit(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
@@ -267,7 +287,7 @@ fn main() -> ExitCode {
             Err(d) => Err(Failure::Input(d.to_string())),
         },
         Command::Init(a) => init::init(a),
-        Command::Sweep(a) => sweep::sweep(a),
+        Command::Sweep(a) => sweep_command(a),
         Command::Replay(a) => replay::replay(a),
         Command::Audit(a) => audit::audit(a),
         Command::Plan(a) => plan::run(a),

@@ -99,7 +99,7 @@ pub fn run(a: &PlanArgs) -> Result<(), Failure> {
         let _ = print(&mut out, &s, &spec, &p);
         let _ = writeln!(
             out,
-            "\nwrote {}/ plan, waves, timeline, plan-namespaces, plan-latency (.csv and .parquet), plan.json{}",
+            "\nwrote {}/ plan, waves, timeline, plan-namespaces, plan-latency (.csv and .parquet), plan.json, report.html{}",
             dir.display(),
             if a.no_plots {
                 ""
@@ -153,10 +153,12 @@ pub fn write_outputs(
     let mut text = serde_json::to_string_pretty(&json)?;
     text.push('\n');
     staged.bytes("plan.json", text.as_bytes())?;
+    let dir = staged.staging_dir().to_path_buf();
     if plots {
-        let dir = staged.staging_dir().to_path_buf();
         crate::plan_chart::draw(&dir, &s.name, p)?;
     }
+    let page = crate::report_pages::plan_page(s, path, spec, p, headline(spec, p), &dir);
+    staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())
 }
 

@@ -122,7 +122,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     staged.commit().map_err(Failure::Other)?;
     if !args.quiet {
         let files = format!(
-            "summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json{}",
+            "summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json, report.html{}",
             if args.no_plots {
                 ""
             } else {
@@ -147,10 +147,8 @@ pub fn write_outputs(
         scenario: &s.name,
         seed: s.seed,
     };
-    staged.table(
-        "summary",
-        &mut tables::frame(&rows::summary(&info, s.current, &rr.results, &rr.latency))?,
-    )?;
+    let summary = rows::summary(&info, s.current, &rr.results, &rr.latency);
+    staged.table("summary", &mut tables::frame(&summary)?)?;
     staged.table(
         "pools",
         &mut tables::frame(&rows::pools(&info, &rr.results))?,
@@ -203,9 +201,11 @@ pub fn write_outputs(
     let mut text = serde_json::to_string_pretty(&run_json)?;
     text.push('\n');
     staged.bytes("run.json", text.as_bytes())?;
+    let dir = staged.staging_dir().to_path_buf();
     if plots {
-        let dir = staged.staging_dir().to_path_buf();
         crate::plots::draw(&dir, &s.name, rr)?;
     }
+    let page = crate::report_pages::run_page(s, path, &summary, rr, &dir);
+    staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())
 }

@@ -19,7 +19,9 @@ use rayon::prelude::*;
 
 use crate::Failure;
 use crate::output::Staged;
-use crate::sweep::{PointRows, TableSpec, fingerprint, run_point, scenario_of, write_tables};
+use crate::sweep::{
+    MergeArgs, PointRows, TableSpec, fingerprint, run_point, scenario_of, write_tables,
+};
 
 /// What `shard.json` says.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -138,20 +140,6 @@ fn write_shard(
     }
     staged.bytes("points.jsonl", &lines)?;
     staged.commit()
-}
-
-/// Arguments of `meshsim sweep merge`.
-#[derive(Debug, clap::Args)]
-pub struct MergeArgs {
-    /// Shard result directories (`shard-K-of-N/`), or directories holding them.
-    #[arg(required = true, value_name = "DIR")]
-    pub dirs: Vec<PathBuf>,
-    /// Output directory of the merged tables.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// No summary.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 /// The shard directories among `dirs` (a directory without `shard.json` is searched one level

@@ -92,7 +92,21 @@ pub enum SweepCommand {
     /// Merge shard results (directories written by `--shard`/`--shards`, or directories holding
     /// them) into the tables one unsharded run writes, byte for byte.
     #[command(after_help = "Example:\n  meshsim sweep merge results/ --out meshsim-out/my-sweep")]
-    Merge(crate::shard::MergeArgs),
+    Merge(MergeArgs),
+}
+
+/// Arguments of `meshsim sweep merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard result directories (`shard-K-of-N/`), or directories holding them.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory of the merged tables.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// What the final tables need to know of the sweep: the same whether they are written by the
@@ -461,21 +475,14 @@ fn uncertainty(rows: &[Row], scenario: &str, seed: u64) -> Vec<UncertaintyRow> {
 }
 
 /// `meshsim sweep`.
-pub fn sweep(a: &SweepArgs) -> Result<(), Failure> {
-    if let Some(SweepCommand::Merge(m)) = &a.command {
-        return crate::shard::merge(m);
-    }
-    let Some(path) = &a.sweep else {
-        return Err(Failure::Input("error: no sweep file given".into()));
-    };
-    let sw = sweep::load_reserving(path, &tables::reserved_sweep_columns())
-        .map_err(|d: Diagnostics| Failure::Input(d.to_string()))?;
-    if let Some(dir) = &a.emit_job {
-        return crate::job::emit(a, path, &sw, dir);
-    }
-    if a.shard.is_some() || a.shards.is_some() {
-        return crate::shard::run(a, path, &sw);
-    }
+/// Loads and checks a sweep file (its parameters may not take an output column's name).
+pub fn load(path: &Path) -> Result<Sweep, Failure> {
+    sweep::load_reserving(path, &tables::reserved_sweep_columns())
+        .map_err(|d: Diagnostics| Failure::Input(d.to_string()))
+}
+
+/// `meshsim sweep` on one machine (shards, merges and Job manifests are in `shard` and `job`).
+pub fn sweep(a: &SweepArgs, path: &Path, sw: Sweep) -> Result<(), Failure> {
     let n = sw.point_count();
     let dir = a
         .resume

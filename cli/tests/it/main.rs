@@ -9,6 +9,7 @@ mod golden;
 mod output;
 mod plan;
 mod replay;
+mod report;
 mod repro;
 mod schema;
 mod shard;

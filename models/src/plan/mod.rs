@@ -570,7 +570,7 @@ pub fn plan(input: &PlanInput<'_>, progress: &dyn Progress) -> Result<Plan, Plan
         (None, None) => "no team capacity given".into(),
     });
     assumptions.push(
-        "`meshsim run`'s payback divides the whole cost by the final saving, as if every namespace moved on day one; the payback month here counts the months the work takes".into(),
+        "the payback of meshsim run divides the whole cost by the final saving, as if every namespace moved on day one; the payback month here counts the months the work takes".into(),
     );
     assumptions.push(
         "a wave saves from the month after its cut-over; savings are the mesh saving at equal replicas (nodes the cluster no longer needs under the capacity rules, at their price), not the value of recovered GPU capacity".into(),

@@ -1,0 +1,377 @@
+//! What `report.html` says for a run and for a plan: the headline sentence, the tables and the
+//! captions, from the same rows the CSV files hold (so the page and the tables never disagree).
+
+use std::path::Path;
+
+use meshsim_models::plan::{Plan, PlanSpec, Strategy};
+use meshsim_models::resources::GIB;
+use meshsim_models::rows::run::SummaryRow;
+use meshsim_models::study::StudyResult;
+use meshsim_scenarios::Scenario;
+
+use crate::report::{Chart, Report, Table};
+use crate::terminal::money;
+
+fn usd(v: Option<f64>) -> String {
+    match v {
+        None => "n/m".into(),
+        Some(x) if x < 0.0 => format!("-${}", money(-x)),
+        Some(x) => format!("${}", money(x)),
+    }
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "n/m".into(), |x| format!("{x:.digits$}"))
+}
+
+fn int(v: Option<i64>) -> String {
+    v.map_or_else(|| "n/m".into(), |x| format!("{x:+}"))
+}
+
+/// The SVG of chart `stem` in `dir`, if it was drawn.
+fn svg(dir: &Path, stem: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join(format!("{stem}.svg"))).ok()
+}
+
+fn footer(s: &Scenario, path: &Path, what: &str) -> String {
+    format!(
+        "meshsim {} · {what} · scenario file {} · seed {} · {} replication(s) · the CSV and Parquet tables beside this page hold every figure (columns in cli/SCHEMA.md)",
+        env!("CARGO_PKG_VERSION"),
+        path.display(),
+        s.seed,
+        s.replications
+    )
+}
+
+/// The one-sentence answer of a run: the mode that saves the most against the current one.
+pub fn run_headline(rows: &[SummaryRow]) -> String {
+    let Some(cur) = rows.iter().find(|r| r.is_current) else {
+        return "the current mode is not compared: nothing is recovered or saved against it".into();
+    };
+    let best = rows
+        .iter()
+        .filter(|r| !r.is_current && r.fits && r.mode != "none")
+        .max_by(|a, b| {
+            let s = |r: &SummaryRow| r.mesh_savings_usd_per_month.unwrap_or(f64::NEG_INFINITY);
+            s(a).total_cmp(&s(b))
+                .then(a.replicas_recovered.cmp(&b.replicas_recovered))
+                .then(b.mode.cmp(&a.mode))
+        });
+    let Some(b) = best else {
+        return format!("no other mode that fits is compared against {}", cur.mode);
+    };
+    let mem = cur.proxy_memory_request_gib - b.proxy_memory_request_gib;
+    let replicas = b.replicas_recovered.unwrap_or(0);
+    let mut s = format!(
+        "{} against {} (today): {} inference replica(s) recovered, {mem:.1} GiB of proxy memory requests freed",
+        b.mode,
+        cur.mode,
+        if replicas >= 0 {
+            format!("{replicas}")
+        } else {
+            format!("{replicas} (fewer)")
+        }
+    );
+    match b.mesh_savings_usd_per_month {
+        Some(x) if x > 0.0 => {
+            s += &format!(
+                ", {} fewer node(s) at equal replicas worth {} a month",
+                b.nodes_removable
+                    .zip(cur.nodes_removable)
+                    .map_or_else(|| "n/m".into(), |(x, y)| (x - y).to_string()),
+                usd(Some(x))
+            );
+            s += &match (b.payback_months, b.engineering_cost_usd) {
+                (Some(m), Some(c)) => format!(
+                    "; a migration costing {} pays back in {m:.1} months (meshsim plan counts the months the work takes)",
+                    usd(Some(c))
+                ),
+                (None, Some(_)) => "; the migration does not pay back within the horizon".into(),
+                _ => String::new(),
+            };
+        }
+        Some(_) => s += ", and no node to remove at equal replicas ($0 mesh saving)",
+        None => s += "; its saving is not computed (see the warnings)",
+    }
+    s
+}
+
+/// The page of a run whose outputs (tables and charts) are in `dir`.
+pub fn run_page(
+    s: &Scenario,
+    path: &Path,
+    rows: &[SummaryRow],
+    rr: &StudyResult,
+    dir: &Path,
+) -> Report {
+    let header = [
+        "mode",
+        "fits",
+        "proxy memory requested (GiB)",
+        "proxy memory used (GiB)",
+        "inference replicas",
+        "recovered",
+        "nodes at equal replicas",
+        "cost at equal replicas ($/month)",
+        "mesh saving ($/month)",
+        "payback (months)",
+        "added per hop P99 (ms)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let table_rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                if r.is_current {
+                    format!("{} (current)", r.mode)
+                } else {
+                    r.mode.clone()
+                },
+                if r.fits { "yes".into() } else { "no".into() },
+                format!("{:.1}", r.proxy_memory_request_gib),
+                format!("{:.1}", r.proxy_memory_usage_gib),
+                r.inference_replicas.to_string(),
+                if r.is_current {
+                    "–".into()
+                } else {
+                    int(r.replicas_recovered)
+                },
+                r.nodes_required
+                    .map_or_else(|| "n/m".into(), |n| format!("{n}/{}", r.nodes)),
+                usd(r.cost_usd_per_month),
+                if r.is_current {
+                    "–".into()
+                } else {
+                    usd(r.mesh_savings_usd_per_month)
+                },
+                if r.is_current {
+                    "–".into()
+                } else {
+                    match (r.payback_months, r.pays_back_within_horizon) {
+                        (Some(m), _) => format!("{m:.1}"),
+                        (None, Some(false)) => "not within the horizon".into(),
+                        _ => "n/m".into(),
+                    }
+                },
+                match (r.hop_p99_ms, r.hop_p99_ms_ci95) {
+                    (Some(x), Some(h)) => format!("{x:.3} ± {h:.3}"),
+                    (Some(x), None) => format!("{x:.3}"),
+                    (None, _) => "n/m".into(),
+                },
+            ]
+        })
+        .collect();
+    let modes: Vec<&str> = rows.iter().map(|r| r.mode.as_str()).collect();
+    let listed = |f: &dyn Fn(&SummaryRow) -> String| {
+        rows.iter()
+            .map(|r| format!("{} {}", r.mode, f(r)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut charts = Vec::new();
+    if let Some(svg) = svg(dir, "proxy-memory") {
+        charts.push(Chart {
+            title: "Memory the mesh takes from the nodes".into(),
+            caption: "Proxies and mesh DaemonSets per mode, requested (what the scheduler reserves) beside modelled use: the requested bar is what keeps pods off a node.".into(),
+            alt: format!("Proxy memory requested, GiB: {}", listed(&|r| format!("{:.1}", r.proxy_memory_request_gib))),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "inference-replicas") {
+        charts.push(Chart {
+            title: "Inference replicas placed".into(),
+            caption: "How many inference replicas each mode fits on the same fleet: the difference from the current mode is serving capacity the mesh costs or gives back.".into(),
+            alt: format!("Inference replicas: {}", listed(&|r| r.inference_replicas.to_string())),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "added-latency-per-hop") {
+        charts.push(Chart {
+            title: "Latency added per hop".into(),
+            caption: "What each mode adds to one hop against no mesh, at P50, P90 and P99 (the table gives the 95 % intervals).".into(),
+            alt: format!("Added per hop P99, ms: {}", listed(&|r| num(r.hop_p99_ms, 3))),
+            svg,
+        });
+    }
+    let mut not_modelled = Vec::new();
+    for r in &rr.results {
+        let u = r.unmodelled;
+        let mut what = Vec::new();
+        if u.proxy_cpu {
+            what.push("proxy CPU");
+        }
+        if u.latency {
+            what.push("added latency");
+        }
+        if u.control_plane {
+            what.push("control plane");
+        }
+        if !what.is_empty() {
+            not_modelled.push(format!(
+                "{}: {} (no source gives the figures; the scenario may state them)",
+                r.mode.as_str(),
+                what.join(", ")
+            ));
+        }
+    }
+    let current = rows
+        .iter()
+        .find(|r| r.is_current)
+        .map_or("none", |r| r.mode.as_str());
+    Report {
+        title: format!("meshsim run — {}", s.name),
+        question: s.description.clone(),
+        headline: {
+            let h = run_headline(rows);
+            format!("{}{}.", h[..1].to_uppercase(), &h[1..])
+        },
+        tables: vec![Table {
+            caption: format!("Modes compared: {}", modes.join(", ")),
+            header,
+            rows: table_rows,
+        }],
+        charts,
+        assumptions: vec![
+            format!("the current mode is {current}: every recovered, saving and payback figure is against it"),
+            "savings are at equal replicas: the nodes each mode needs to place the current mode's replicas under the scenario's capacity rules (headroom, floors, N+1), at their price".into(),
+            "recovered GPU capacity is valued as capacity, not cash: cash needs nodes to be removed".into(),
+            "the payback divides the whole migration cost by the saving, as if every namespace moved at once; meshsim plan schedules the waves".into(),
+        ],
+        warnings: rr.warnings.clone(),
+        not_modelled,
+        footer: footer(s, path, "meshsim run"),
+    }
+}
+
+/// The page of a plan whose outputs are in `dir`.
+pub fn plan_page(
+    s: &Scenario,
+    path: &Path,
+    spec: &PlanSpec,
+    p: &Plan,
+    headline: String,
+    dir: &Path,
+) -> Report {
+    let month = |m: Option<u32>, known: bool| match (m, spec.start_month) {
+        (Some(m), Some(st)) => format!("month {m} ({})", st.plus(m)),
+        (Some(m), None) => format!("month {m}"),
+        (None, _) if !known => "n/m".into(),
+        (None, _) => "not within the horizon".into(),
+    };
+    let strategies = Table {
+        caption: "Strategies compared".into(),
+        header: [
+            "strategy",
+            "waves",
+            "sprints",
+            "engineering",
+            "months",
+            "payback",
+            "net 12 months",
+            "net 24 months",
+            "NPV",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: p
+            .strategies
+            .iter()
+            .map(|x| {
+                vec![
+                    x.strategy.as_str().to_string(),
+                    x.waves.len().to_string(),
+                    format!("{:.2}", x.sprints),
+                    usd(Some(x.sprints * spec.cost_per_sprint_usd)),
+                    x.months_to_complete().to_string(),
+                    month(x.cashflow.payback_month, x.savings_known),
+                    usd(x.cashflow.net_12_months_usd),
+                    usd(x.cashflow.net_24_months_usd),
+                    if spec.discount_rate.is_some() {
+                        usd(x.cashflow.npv_usd)
+                    } else {
+                        "–".into()
+                    },
+                ]
+            })
+            .collect(),
+    };
+    let mut tables = vec![strategies];
+    if let Some(r) = p.get(Strategy::Recommended) {
+        tables.push(Table {
+            caption: "The recommended strategy, wave by wave".into(),
+            header: [
+                "wave",
+                "moves",
+                "cut over (end of month)",
+                "memory freed (GiB)",
+                "node agents added (GiB)",
+                "replicas recovered",
+                "nodes removable",
+                "saving after it ($/month)",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: r
+                .waves
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.number.to_string(),
+                        w.moves
+                            .iter()
+                            .map(|m| format!("{} → {}", m.namespace, m.to.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        w.end_month.to_string(),
+                        format!("{:.2}", w.request_freed.1 as f64 / GIB as f64),
+                        format!("{:.2}", w.node_agents_request.1 as f64 / GIB as f64),
+                        format!("{:+}", w.replicas_gained),
+                        w.nodes_removable
+                            .map_or_else(|| "n/m".into(), |n| n.to_string()),
+                        usd(w.savings_usd_per_month),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    let mut charts = Vec::new();
+    if let Some(svg) = svg(dir, "plan-cumulative-net") {
+        charts.push(Chart {
+            title: "Cumulative net, month by month".into(),
+            caption: "Engineering spent and savings realised per strategy: where a curve crosses zero for good is its payback month (marked).".into(),
+            alt: p
+                .strategies
+                .iter()
+                .map(|x| format!("{}: payback {}", x.strategy.as_str(), month(x.cashflow.payback_month, x.savings_known)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "plan-memory-waterfall") {
+        charts.push(Chart {
+            title: "Memory freed, wave by wave".into(),
+            caption: "What each wave of the recommended strategy frees, the node agents' one-off cost as its own bar, and the net.".into(),
+            alt: p.get(Strategy::Recommended).map_or_else(String::new, |r| {
+                r.waves
+                    .iter()
+                    .map(|w| format!("wave {}: {:.2} GiB", w.number, w.request_freed.1 as f64 / GIB as f64))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
+            svg,
+        });
+    }
+    Report {
+        title: format!("meshsim plan — {}", s.name),
+        question: s.description.clone(),
+        headline: format!("{}{}.", headline[..1].to_uppercase(), &headline[1..]),
+        tables,
+        charts,
+        assumptions: p.assumptions.clone(),
+        warnings: p.warnings.clone(),
+        not_modelled: Vec::new(),
+        footer: footer(s, path, "meshsim plan"),
+    }
+}

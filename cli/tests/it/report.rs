@@ -1,0 +1,140 @@
+//! `report.html`: written next to every run and plan, self-contained (no script, no address
+//! outside the page), with the headline, the tables, every chart of the directory inline with
+//! its text alternative and caption, and the warnings and assumptions.
+
+use std::path::Path;
+
+use crate::{meshsim, scenario, text};
+
+/// What must hold of any report: one page, nothing fetched, every chart present and described.
+fn check_self_contained(html: &str, dir: &Path) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    for banned in [
+        "<script", "<link", "<iframe", "<img", "@import", "<object", "<embed",
+    ] {
+        assert!(!html.contains(banned), "{banned} in the report");
+    }
+    // Every address is the page's own: `url(`, `href=` and `src=` only with data: URLs; the
+    // one http string allowed is SVG's namespace name (an identifier, never fetched).
+    for (i, _) in html.match_indices("url(") {
+        assert!(html[i..].starts_with("url(data:"), "external url( at {i}");
+    }
+    for attr in ["href=", "src="] {
+        for (i, _) in html.match_indices(attr) {
+            assert!(
+                html[i + attr.len()..].starts_with("\"data:"),
+                "{attr} at {i}"
+            );
+        }
+    }
+    let stripped = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(
+        !stripped.contains("http://") && !stripped.contains("https://"),
+        "an external address"
+    );
+    // Every chart drawn in the directory is in the page, with a text alternative and a caption.
+    let svgs = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "svg"))
+        .count();
+    assert!(svgs > 0);
+    assert_eq!(
+        html.matches("<figure>").count(),
+        svgs,
+        "one figure per chart"
+    );
+    assert_eq!(
+        html.matches("<svg role=\"img\" aria-label=\"").count(),
+        svgs
+    );
+    assert_eq!(html.matches("<figcaption>").count(), svgs);
+    for alt in html.split("aria-label=\"").skip(1) {
+        let alt = &alt[..alt.find('"').unwrap()];
+        assert!(
+            alt.chars().any(|c| c.is_ascii_digit()),
+            "a text alternative without figures: {alt}"
+        );
+    }
+    // The embedded font: the page does not depend on the reader's fonts.
+    assert!(html.contains(
+        "@font-face { font-family: \"DejaVu Sans\"; src: url(data:font/ttf;base64,AAEAAA"
+    ));
+    assert!(html.contains("@page { size: A4"));
+}
+
+#[test]
+fn a_run_writes_a_self_contained_report_with_its_headline() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("gpu-inference-memory-bound");
+    let o = meshsim(
+        d.path(),
+        &["run", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let html = std::fs::read_to_string(d.path().join("out/report.html")).unwrap();
+    check_self_contained(&html, &d.path().join("out"));
+    // The headline, from the same rows as summary.csv.
+    assert!(
+        html.contains("<p class=\"headline\">Ambient against sidecar (today): 24 inference replica(s) recovered, 52.3 GiB of proxy memory requests freed, 1 fewer node(s) at equal replicas worth $21,455 a month; a migration costing $270,000 pays back in 12.6 months"),
+        "{}",
+        &html[html.find("class=\"headline\"").unwrap()..][..400]
+    );
+    for s in [
+        "<caption>Modes compared: none, sidecar, ambient, ambient-waypoint</caption>",
+        "<th scope=\"row\">sidecar (current)</th>",
+        "<h2>Inference replicas placed</h2>",
+        "<h2>Assumptions</h2>",
+        "the current mode is sidecar",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+}
+
+#[test]
+fn a_plan_writes_a_report_and_without_charts_it_says_nothing_of_them() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("migration-plan");
+    let o = meshsim(
+        d.path(),
+        &[
+            "plan",
+            f.to_str().unwrap(),
+            "--out",
+            "out",
+            "-q",
+            "--no-latency",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let html = std::fs::read_to_string(d.path().join("out/report.html")).unwrap();
+    check_self_contained(&html, &d.path().join("out"));
+    for s in [
+        "<p class=\"headline\">The recommended plan moves 3 namespace(s) in 3 wave(s) over 4 month(s)",
+        "pays back in month 15 (2028-03)",
+        "<caption>Strategies compared</caption>",
+        "<caption>The recommended strategy, wave by wave</caption>",
+        "<th scope=\"row\">big-bang</th>",
+        "<h2>Cumulative net, month by month</h2>",
+        "<h2>Memory freed, wave by wave</h2>",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    let o = meshsim(
+        d.path(),
+        &[
+            "plan",
+            f.to_str().unwrap(),
+            "--out",
+            "bare",
+            "-q",
+            "--no-plots",
+            "--no-latency",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let html = std::fs::read_to_string(d.path().join("bare/report.html")).unwrap();
+    assert_eq!(html.matches("<figure>").count(), 0);
+    assert!(html.contains("<caption>Strategies compared</caption>"));
+}
