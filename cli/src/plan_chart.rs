@@ -10,12 +10,14 @@ use meshsim_models::resources::GIB;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// Okabe and Ito's colour-blind-safe palette: blue, orange, bluish green, vermillion, reddish
+/// purple.
 const COLORS: [RGBColor; 5] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x00, 0x72, 0xb2),
+    RGBColor(0xe6, 0x9f, 0x00),
+    RGBColor(0x00, 0x9e, 0x73),
+    RGBColor(0xd5, 0x5e, 0x00),
+    RGBColor(0xcc, 0x79, 0xa7),
 ];
 
 type Curve = (String, Vec<(f64, f64)>, Option<(f64, f64)>);

@@ -1,5 +1,7 @@
-//! Charts of a run, as SVG and PNG (plotters): proxy memory per mode, inference replicas per
-//! mode, and added latency per hop.
+//! Charts of a run, as SVG and PNG (plotters): proxy memory per mode and added latency per hop
+//! (bars with their values), and inference replicas per mode (dots with their values and their
+//! difference from the current mode, on an axis around them: 552 against 576 must show). Colours
+//! are Okabe and Ito's colour-blind-safe palette.
 
 use std::path::Path;
 
@@ -18,9 +20,79 @@ struct Series {
     values: Vec<f64>,
 }
 
-const BLUE: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
-const ORANGE: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
-const GREEN: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+// Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green).
+const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+const ORANGE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
+const GREEN: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+
+/// A dot per category with its value written beside it, on an axis around the values (not
+/// from zero): for counts whose differences are small against their size (552 vs 576
+/// replicas), which bars from zero would hide. `reference` (a category index) labels the others
+/// with their difference from it.
+fn dots<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    categories: &[String],
+    values: &[f64],
+    reference: Option<usize>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing {title}: {e:?}");
+    root.fill(&WHITE).map_err(err)?;
+    let n = categories.len();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = ((hi - lo) * 0.25).max(hi.abs() * 0.01).max(1.0);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), (lo - pad)..(hi + pad))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.max(1))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                categories[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(format!("{y_desc} (axis from {:.0}, not 0)", lo - pad))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (i, &v) in values.iter().enumerate() {
+        let x = i as f64;
+        chart
+            .draw_series(std::iter::once(Circle::new((x, v), 7, BLUE.filled())))
+            .map_err(err)?;
+        let label = match reference {
+            Some(r) if r != i => format!("{v:.0} ({:+.0})", v - values[r]),
+            _ => format!("{v:.0}"),
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label,
+                (x + 0.08, v + pad * 0.12),
+                ("sans-serif", 16),
+            )))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
 
 fn grouped_bars<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
@@ -75,6 +147,17 @@ where
             .map_err(err)?
             .label(s.name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
+        // The value over each bar: the chart is read without the table beside it.
+        chart
+            .draw_series(s.values.iter().enumerate().map(move |(i, &v)| {
+                let x0 = i as f64 - 0.4 + j as f64 * width;
+                Text::new(
+                    format!("{v:.1}"),
+                    (x0 + width * 0.1, v + ytop * 0.05),
+                    ("sans-serif", 12),
+                )
+            }))
+            .map_err(err)?;
     }
     if series.len() > 1 {
         chart
@@ -148,18 +231,31 @@ pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>>
         ],
     )?;
     if r.iter().any(|m| m.inference_replicas > 0) {
-        files.extend(both(
-            dir,
-            "inference-replicas",
-            &format!("{scenario}: inference replicas placed"),
+        let values: Vec<f64> = r.iter().map(|m| m.inference_replicas as f64).collect();
+        let reference = r.iter().position(|m| m.is_current);
+        let title = format!("{scenario}: inference replicas placed");
+        let svg = dir.join("inference-replicas.svg");
+        dots(
+            SVGBackend::new(&svg, (900, 520)).into_drawing_area(),
+            &title,
             "replicas",
             &modes,
-            &[Series {
-                name: "replicas",
-                color: GREEN,
-                values: r.iter().map(|m| m.inference_replicas as f64).collect(),
-            }],
-        )?);
+            &values,
+            reference,
+        )?;
+        let png = dir.join("inference-replicas.png");
+        dots(
+            BitMapBackend::new(&png, (900, 520)).into_drawing_area(),
+            &title,
+            "replicas",
+            &modes,
+            &values,
+            reference,
+        )?;
+        files.extend([
+            "inference-replicas.svg".to_string(),
+            "inference-replicas.png".to_string(),
+        ]);
     }
     if rr.latency.iter().any(|l| l.hop_p50_ms.is_some()) {
         let v = |f: fn(&meshsim_models::study::LatencyCells) -> meshsim_models::study::EstCell| -> Vec<f64> {
