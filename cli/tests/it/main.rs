@@ -20,9 +20,13 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
-/// The repository root.
+/// The repository root. The manifest directory is read when the test runs (cargo sets it), not
+/// when it was compiled: a target directory kept between CI runs may hold a test binary built
+/// from another copy of the tree, whose compile-time path is gone.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .unwrap()
         .to_path_buf()

@@ -7,9 +7,17 @@ fn is_replay(p: &Path) -> bool {
     meshsim_scenarios::replay::is_replay(&std::fs::read_to_string(p).unwrap())
 }
 
+/// This crate's directory, read when the test runs (not baked in when it was compiled: a kept
+/// target directory may hold a binary built from another copy of the tree).
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// The shipped scenarios and templates (replay files apart).
 fn shipped() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = &manifest_dir();
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .chain(std::fs::read_dir(dir.join("templates")).unwrap())
@@ -29,7 +37,7 @@ fn shipped() -> Vec<PathBuf> {
 
 #[test]
 fn every_shipped_replay_is_valid() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = &manifest_dir();
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -96,7 +104,7 @@ fn rendering_round_trips() {
 
 #[test]
 fn every_shipped_sweep_is_valid() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = &manifest_dir();
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
