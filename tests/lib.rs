@@ -4,7 +4,7 @@ pub mod dump_gen;
 pub mod fgd_reference;
 pub mod fuzz;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use meshsim_models::latency::{self, LatencyRun};
 use meshsim_models::mesh::MeshMode;
