@@ -1,5 +1,5 @@
-//! Charts of a run, as SVG and PNG (plotters): proxy memory per mode and added latency per hop
-//! (bars with their values), and inference replicas per mode (dots with their values and their
+//! Charts of a run, as SVG and PNG (plotters): mesh memory per mode stacked by component,
+//! requested beside used; added latency per hop (bars with their values); and inference replicas per mode (dots with their values and their
 //! difference from the current mode, on an axis around them: 552 against 576 must show). Colours
 //! are Okabe and Ito's colour-blind-safe palette.
 
@@ -200,36 +200,166 @@ fn both(
     Ok(vec![format!("{stem}.svg"), format!("{stem}.png")])
 }
 
+/// Per category, two stacked bars — requested and modelled use — one segment per component,
+/// each bar's total written above it.
+fn stacked<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    categories: &[String],
+    parts: &[(&str, RGBColor, Vec<f64>, Vec<f64>)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing {title}: {e:?}");
+    root.fill(&WHITE).map_err(err)?;
+    let n = categories.len();
+    let total = |i: usize, used: bool| -> f64 {
+        parts
+            .iter()
+            .map(|p| if used { p.3[i] } else { p.2[i] })
+            .sum()
+    };
+    let ymax = (0..n)
+        .flat_map(|i| [total(i, false), total(i, true)])
+        .fold(0.0f64, f64::max);
+    let ytop = if ymax > 0.0 { ymax * 1.18 } else { 1.0 };
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..ytop)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.max(1))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                categories[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("GiB (left bar requested, right bar used)")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (k, (name, color, _, _)) in parts.iter().enumerate() {
+        let color = *color;
+        let mut rects = Vec::new();
+        for i in 0..n {
+            for (side, used) in [(-0.36, false), (0.02, true)] {
+                let below: f64 = parts[..k]
+                    .iter()
+                    .map(|p| if used { p.3[i] } else { p.2[i] })
+                    .sum();
+                let v = if used { parts[k].3[i] } else { parts[k].2[i] };
+                if v > 0.0 {
+                    let x0 = i as f64 + side;
+                    let fill = if used {
+                        color.mix(0.6).filled()
+                    } else {
+                        color.filled()
+                    };
+                    rects.push(Rectangle::new([(x0, below), (x0 + 0.34, below + v)], fill));
+                }
+            }
+        }
+        chart
+            .draw_series(rects)
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
+    }
+    for i in 0..n {
+        for (side, used, what) in [(-0.36, false, "req"), (0.02, true, "used")] {
+            let t = total(i, used);
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{what} {t:.1}"),
+                    (i as f64 + side, t + ytop * 0.05),
+                    ("sans-serif", 12),
+                )))
+                .map_err(err)?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
 /// Draws the run's charts into `dir`; returns the file names written.
 pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>> {
     crate::font::register();
     let r: &[ModeResult] = &rr.results;
     let modes: Vec<String> = r.iter().map(|m| m.mode.as_str().to_string()).collect();
-    let mut files = both(
-        dir,
-        "proxy-memory",
-        &format!("{scenario}: proxy and mesh DaemonSet memory"),
-        "GiB",
+    // Memory by mesh component, requested and used, istiod included.
+    use meshsim_models::packing::Component as C;
+    let comps: [(&str, RGBColor, &[C]); 6] = [
+        ("sidecars", BLUE, &[C::Sidecar, C::LinkerdProxy]),
+        ("ztunnel", ORANGE, &[C::Ztunnel]),
+        ("istio-cni", GREEN, &[C::IstioCni]),
+        ("waypoints", RGBColor(0xd5, 0x5e, 0x00), &[C::Waypoint]),
+        ("istiod", RGBColor(0xcc, 0x79, 0xa7), &[C::Istiod]),
+        (
+            "cilium agent",
+            RGBColor(0x56, 0xb4, 0xe9),
+            &[C::CiliumAgent],
+        ),
+    ];
+    let parts: Vec<(&str, RGBColor, Vec<f64>, Vec<f64>)> = comps
+        .iter()
+        .map(|(name, color, cs)| {
+            let of = |m: &ModeResult, used: bool| -> f64 {
+                cs.iter()
+                    .filter_map(|c| m.components.get(c))
+                    .map(|x| {
+                        if used {
+                            x.usage.memory_bytes / (1u64 << 30) as f64
+                        } else {
+                            gib(x.request.memory_bytes)
+                        }
+                    })
+                    .sum()
+            };
+            (
+                *name,
+                *color,
+                r.iter().map(|m| of(m, false)).collect::<Vec<f64>>(),
+                r.iter().map(|m| of(m, true)).collect::<Vec<f64>>(),
+            )
+        })
+        .filter(|p| p.2.iter().chain(&p.3).any(|v| *v > 0.0))
+        .collect();
+    let title = format!("{scenario}: mesh memory by component");
+    let svg = dir.join("memory-by-component.svg");
+    stacked(
+        SVGBackend::new(&svg, (900, 520)).into_drawing_area(),
+        &title,
         &modes,
-        &[
-            Series {
-                name: "requested",
-                color: BLUE,
-                values: r
-                    .iter()
-                    .map(|m| gib(m.data_plane_request.memory_bytes))
-                    .collect(),
-            },
-            Series {
-                name: "used (modelled)",
-                color: ORANGE,
-                values: r
-                    .iter()
-                    .map(|m| m.data_plane_usage.memory_bytes / (1u64 << 30) as f64)
-                    .collect(),
-            },
-        ],
+        &parts,
     )?;
+    let png = dir.join("memory-by-component.png");
+    stacked(
+        BitMapBackend::new(&png, (900, 520)).into_drawing_area(),
+        &title,
+        &modes,
+        &parts,
+    )?;
+    let mut files = vec![
+        "memory-by-component.svg".to_string(),
+        "memory-by-component.png".to_string(),
+    ];
     if r.iter().any(|m| m.inference_replicas > 0) {
         let values: Vec<f64> = r.iter().map(|m| m.inference_replicas as f64).collect();
         let reference = r.iter().position(|m| m.is_current);

@@ -170,11 +170,14 @@ pub fn run_page(
             .join(", ")
     };
     let mut charts = Vec::new();
-    if let Some(svg) = svg(dir, "proxy-memory") {
+    if let Some(svg) = svg(dir, "memory-by-component") {
         charts.push(Chart {
-            title: "Memory the mesh takes from the nodes".into(),
-            caption: "Proxies and mesh DaemonSets per mode, requested (what the scheduler reserves) beside modelled use: the requested bar is what keeps pods off a node.".into(),
-            alt: format!("Proxy memory requested, GiB: {}", listed(&|r| format!("{:.1}", r.proxy_memory_request_gib))),
+            title: "Memory the mesh takes, by component".into(),
+            caption: "Per mode, what the mesh requests (left bar: what the scheduler reserves and keeps from pods) beside what it uses (right bar), stacked by component — sidecars per pod, ztunnel and istio-cni per node, waypoints, istiod.".into(),
+            alt: format!(
+                "Mesh memory requested, GiB, proxies and node agents (istiod apart): {}",
+                listed(&|r| format!("{:.1}", r.proxy_memory_request_gib))
+            ),
             svg,
         });
     }

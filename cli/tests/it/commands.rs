@@ -135,7 +135,7 @@ fn charts_are_real_svg_and_png() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    for stem in ["proxy-memory", "added-latency-per-hop"] {
+    for stem in ["memory-by-component", "added-latency-per-hop"] {
         let svg = std::fs::read_to_string(dir.path().join(format!("o/{stem}.svg"))).unwrap();
         assert!(svg.contains("<svg") && svg.contains("</svg>"), "{stem}");
         assert!(
@@ -163,7 +163,7 @@ fn charts_are_real_svg_and_png() {
         ],
     );
     assert_eq!(o.status.code(), Some(0));
-    assert!(!dir.path().join("n/proxy-memory.svg").exists());
+    assert!(!dir.path().join("n/memory-by-component.svg").exists());
 }
 
 #[test]
