@@ -110,6 +110,7 @@ where
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing {title}: {e:?}");
     root.fill(&WHITE).map_err(err)?;
     let n = bars.len();
+    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
     let (lo, hi) = bars.iter().fold((0.0f64, 0.0f64), |(a, b), x| {
         (a.min(x.1.min(x.2)), b.max(x.1.max(x.2)))
     });
@@ -125,14 +126,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                bars[i as usize].0.clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| crate::plots::category_at(&labels, *x))
         .y_desc("memory requests freed (GiB)")
         .label_style(("sans-serif", 14))
         .draw()

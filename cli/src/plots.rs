@@ -13,6 +13,16 @@ use plotters::prelude::*;
 
 use meshsim_models::study::StudyResult;
 
+/// The label of the category at `x` (categories sit at 0, 1, …), or none between them.
+pub fn category_at(categories: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
+        categories[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// One series of a grouped bar chart.
 struct Series {
     name: &'static str,
@@ -61,14 +71,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                categories[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category_at(categories, *x))
         .y_desc(format!("{y_desc} (axis from {:.0}, not 0)", lo - pad))
         .label_style(("sans-serif", 14))
         .draw()
@@ -123,14 +126,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                categories[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category_at(categories, *x))
         .y_desc(y_desc)
         .label_style(("sans-serif", 14))
         .draw()
@@ -235,14 +231,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                categories[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| category_at(categories, *x))
         .y_desc("GiB (left bar requested, right bar used)")
         .label_style(("sans-serif", 14))
         .draw()

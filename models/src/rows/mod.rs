@@ -29,6 +29,11 @@ pub fn r6(x: f64) -> f64 {
     }
 }
 
+/// Bytes (a modelled, fractional figure) in GiB.
+pub(crate) fn gib_f(bytes: f64) -> f64 {
+    bytes / crate::resources::GIB as f64
+}
+
 /// The type of a column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

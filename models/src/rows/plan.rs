@@ -3,6 +3,7 @@
 //! row per wave and call graph). Every state of a plan is placed in mixed mode: `mode` is
 //! `mixed` in each.
 
+use super::gib_f;
 use super::{RunInfo, SCHEMA_VERSION};
 use crate::plan::{Plan, PlanSpec, StrategyPlan, Wave, YearMonth};
 use crate::resources::GIB;
@@ -11,10 +12,6 @@ const MODE: &str = "mixed";
 
 fn gib(bytes: i64) -> f64 {
     bytes as f64 / GIB as f64
-}
-
-fn gib_f(bytes: f64) -> f64 {
-    bytes / GIB as f64
 }
 
 fn vcpu(milli: i64) -> f64 {

@@ -1,6 +1,6 @@
 //! The tables of `meshsim run`, built from a study's results by pure functions.
 
-use super::{RunInfo, SCHEMA_VERSION};
+use super::{RunInfo, SCHEMA_VERSION, gib_f};
 use crate::cluster::Cluster;
 use crate::headline::ModeResult;
 use crate::latency::ModeLatency;
@@ -11,9 +11,6 @@ use crate::study::LatencyCells;
 
 fn gib(bytes: u64) -> f64 {
     bytes as f64 / GIB as f64
-}
-fn gib_f(bytes: f64) -> f64 {
-    bytes / GIB as f64
 }
 fn vcpu(milli: u64) -> f64 {
     milli as f64 / 1000.0
