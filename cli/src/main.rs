@@ -6,9 +6,13 @@
 #![allow(clippy::print_stdout, reason = "the binary reports on stdout")]
 
 mod audit;
+mod chart;
+mod cost_chart;
 mod font;
 mod init;
 mod job;
+mod latency_chart;
+mod node_fill;
 mod output;
 mod plan;
 mod plan_chart;

@@ -10,16 +10,6 @@ use meshsim_models::resources::GIB;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Okabe and Ito's colour-blind-safe palette: blue, orange, bluish green, vermillion, reddish
-/// purple.
-const COLORS: [RGBColor; 5] = [
-    RGBColor(0x00, 0x72, 0xb2),
-    RGBColor(0xe6, 0x9f, 0x00),
-    RGBColor(0x00, 0x9e, 0x73),
-    RGBColor(0xd5, 0x5e, 0x00),
-    RGBColor(0xcc, 0x79, 0xa7),
-];
-
 type Curve = (String, Vec<(f64, f64)>, Option<(f64, f64)>);
 
 fn cumulative<DB: DrawingBackend>(
@@ -63,7 +53,7 @@ where
         ))
         .map_err(err)?;
     for (i, (name, pts, payback)) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
+        let color = crate::chart::color(i);
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
             .map_err(err)?
@@ -126,7 +116,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| crate::plots::category_at(&labels, *x))
+        .x_label_formatter(&|x| crate::chart::category_at(&labels, *x))
         .y_desc("memory requests freed (GiB)")
         .label_style(("sans-serif", 14))
         .draw()
@@ -203,7 +193,7 @@ pub fn draw(dir: &Path, scenario: &str, p: &Plan) -> Result<Vec<String>> {
                 format!("wave {}", w.number),
                 level,
                 level + freed,
-                COLORS[2],
+                crate::chart::PALETTE[2],
             ));
             level += freed;
             if w.node_agents_request.1 != 0 {
@@ -212,12 +202,12 @@ pub fn draw(dir: &Path, scenario: &str, p: &Plan) -> Result<Vec<String>> {
                     format!("node agents (one-off, wave {})", w.number),
                     level,
                     level - agents,
-                    COLORS[3],
+                    crate::chart::PALETTE[3],
                 ));
                 level -= agents;
             }
         }
-        bars.push(("net".into(), 0.0, level, COLORS[0]));
+        bars.push(("net".into(), 0.0, level, crate::chart::PALETTE[0]));
     }
     let title = format!("{scenario}: memory requests freed per wave (recommended)");
     let svg = dir.join("plan-memory-waterfall.svg");

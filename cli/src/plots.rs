@@ -11,29 +11,15 @@ use meshsim_models::resources::gib;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use meshsim_models::rows::run::SummaryRow;
 use meshsim_models::study::StudyResult;
 
-/// The label of the category at `x` (categories sit at 0, 1, …), or none between them.
-pub fn category_at(categories: &[String], x: f64) -> String {
-    let i = x.round();
-    if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
-        categories[i as usize].clone()
-    } else {
-        String::new()
-    }
-}
+use crate::chart::{Draw, PALETTE, category_at, save};
+use crate::cost_chart::Savings;
+use crate::latency_chart::{Distribution, Intervals, Point};
+use crate::node_fill::NodeFill;
 
-/// One series of a grouped bar chart.
-struct Series {
-    name: &'static str,
-    color: RGBColor,
-    values: Vec<f64>,
-}
-
-// Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green).
-const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xb2);
-const ORANGE: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
-const GREEN: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+const BLUE: RGBColor = PALETTE[0];
 
 /// A dot per category with its value written beside it, on an axis around the values (not
 /// from zero): for counts whose differences are small against their size (552 vs 576
@@ -95,105 +81,6 @@ where
     }
     root.present().map_err(err)?;
     Ok(())
-}
-
-fn grouped_bars<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    title: &str,
-    y_desc: &str,
-    categories: &[String],
-    series: &[Series],
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing {title}: {e:?}");
-    root.fill(&WHITE).map_err(err)?;
-    let n = categories.len();
-    let ymax = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .fold(0.0f64, f64::max);
-    let ytop = if ymax > 0.0 { ymax * 1.15 } else { 1.0 };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..ytop)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n.max(1))
-        .x_label_formatter(&|x| category_at(categories, *x))
-        .y_desc(y_desc)
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    let k = series.len().max(1) as f64;
-    let width = 0.8 / k;
-    for (j, s) in series.iter().enumerate() {
-        let color = s.color;
-        chart
-            .draw_series(s.values.iter().enumerate().map(move |(i, &v)| {
-                let x0 = i as f64 - 0.4 + j as f64 * width;
-                Rectangle::new([(x0, 0.0), (x0 + width * 0.92, v)], color.filled())
-            }))
-            .map_err(err)?
-            .label(s.name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], color.filled()));
-        // The value over each bar: the chart is read without the table beside it.
-        chart
-            .draw_series(s.values.iter().enumerate().map(move |(i, &v)| {
-                let x0 = i as f64 - 0.4 + j as f64 * width;
-                Text::new(
-                    format!("{v:.1}"),
-                    (x0 + width * 0.1, v + ytop * 0.05),
-                    ("sans-serif", 12),
-                )
-            }))
-            .map_err(err)?;
-    }
-    if series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
-    }
-    root.present().map_err(err)?;
-    Ok(())
-}
-
-fn both(
-    dir: &Path,
-    stem: &str,
-    title: &str,
-    y_desc: &str,
-    categories: &[String],
-    series: &[Series],
-) -> Result<Vec<String>> {
-    let svg = dir.join(format!("{stem}.svg"));
-    grouped_bars(
-        SVGBackend::new(&svg, (900, 520)).into_drawing_area(),
-        title,
-        y_desc,
-        categories,
-        series,
-    )?;
-    let png = dir.join(format!("{stem}.png"));
-    grouped_bars(
-        BitMapBackend::new(&png, (900, 520)).into_drawing_area(),
-        title,
-        y_desc,
-        categories,
-        series,
-    )?;
-    Ok(vec![format!("{stem}.svg"), format!("{stem}.png")])
 }
 
 /// Per category, two stacked bars — requested and modelled use — one segment per component,
@@ -287,24 +174,70 @@ where
     Ok(())
 }
 
-/// Draws the run's charts into `dir`; returns the file names written.
-pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>> {
-    crate::font::register();
+/// Inference replicas per mode (see [`dots`]).
+struct Replicas<'a> {
+    title: String,
+    modes: &'a [String],
+    values: Vec<f64>,
+    reference: Option<usize>,
+}
+
+impl Draw for Replicas<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        dots(
+            root,
+            &self.title,
+            "replicas",
+            self.modes,
+            &self.values,
+            self.reference,
+        )
+    }
+}
+
+/// Mesh memory per mode by component (see [`stacked`]).
+struct Memory<'a> {
+    title: String,
+    modes: &'a [String],
+    parts: Vec<(&'static str, RGBColor, Vec<f64>, Vec<f64>)>,
+}
+
+impl Draw for Memory<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        stacked(root, &self.title, self.modes, &self.parts)
+    }
+}
+
+/// A summary row's estimate as a chart point.
+fn point(v: Option<f64>, ci: Option<f64>, sig: Option<bool>) -> Option<Point> {
+    v.map(|v| (v, ci, sig))
+}
+
+/// Draws the run's charts into `dir` from the summary rows (the figures `summary.csv` holds)
+/// and the placements; returns the file names written.
+pub fn draw(
+    dir: &Path,
+    scenario: &str,
+    rows: &[SummaryRow],
+    rr: &StudyResult,
+) -> Result<Vec<String>> {
     let r: &[ModeResult] = &rr.results;
     let modes: Vec<String> = r.iter().map(|m| m.mode.as_str().to_string()).collect();
     // Memory by mesh component, requested and used, istiod included.
     use meshsim_models::packing::Component as C;
     let comps: [(&str, RGBColor, &[C]); 6] = [
-        ("sidecars", BLUE, &[C::Sidecar, C::LinkerdProxy]),
-        ("ztunnel", ORANGE, &[C::Ztunnel]),
-        ("istio-cni", GREEN, &[C::IstioCni]),
-        ("waypoints", RGBColor(0xd5, 0x5e, 0x00), &[C::Waypoint]),
-        ("istiod", RGBColor(0xcc, 0x79, 0xa7), &[C::Istiod]),
-        (
-            "cilium agent",
-            RGBColor(0x56, 0xb4, 0xe9),
-            &[C::CiliumAgent],
-        ),
+        ("sidecars", PALETTE[0], &[C::Sidecar, C::LinkerdProxy]),
+        ("ztunnel", PALETTE[1], &[C::Ztunnel]),
+        ("istio-cni", PALETTE[2], &[C::IstioCni]),
+        ("waypoints", PALETTE[3], &[C::Waypoint]),
+        ("istiod", PALETTE[4], &[C::Istiod]),
+        ("cilium agent", PALETTE[5], &[C::CiliumAgent]),
     ];
     let parts: Vec<(&str, RGBColor, Vec<f64>, Vec<f64>)> = comps
         .iter()
@@ -330,83 +263,79 @@ pub fn draw(dir: &Path, scenario: &str, rr: &StudyResult) -> Result<Vec<String>>
         })
         .filter(|p| p.2.iter().chain(&p.3).any(|v| *v > 0.0))
         .collect();
-    let title = format!("{scenario}: mesh memory by component");
-    let svg = dir.join("memory-by-component.svg");
-    stacked(
-        SVGBackend::new(&svg, (900, 520)).into_drawing_area(),
-        &title,
-        &modes,
-        &parts,
+    let size = (900, 520);
+    let mut files = save(
+        dir,
+        "memory-by-component",
+        size,
+        &Memory {
+            title: format!("{scenario}: mesh memory by component"),
+            modes: &modes,
+            parts,
+        },
     )?;
-    let png = dir.join("memory-by-component.png");
-    stacked(
-        BitMapBackend::new(&png, (900, 520)).into_drawing_area(),
-        &title,
-        &modes,
-        &parts,
-    )?;
-    let mut files = vec![
-        "memory-by-component.svg".to_string(),
-        "memory-by-component.png".to_string(),
-    ];
     if r.iter().any(|m| m.inference_replicas > 0) {
-        let values: Vec<f64> = r.iter().map(|m| m.inference_replicas as f64).collect();
-        let reference = r.iter().position(|m| m.is_current);
-        let title = format!("{scenario}: inference replicas placed");
-        let svg = dir.join("inference-replicas.svg");
-        dots(
-            SVGBackend::new(&svg, (900, 520)).into_drawing_area(),
-            &title,
-            "replicas",
-            &modes,
-            &values,
-            reference,
-        )?;
-        let png = dir.join("inference-replicas.png");
-        dots(
-            BitMapBackend::new(&png, (900, 520)).into_drawing_area(),
-            &title,
-            "replicas",
-            &modes,
-            &values,
-            reference,
-        )?;
-        files.extend([
-            "inference-replicas.svg".to_string(),
-            "inference-replicas.png".to_string(),
-        ]);
-    }
-    if rr.latency.iter().any(|l| l.hop_p50_ms.is_some()) {
-        let v = |f: fn(&meshsim_models::study::LatencyCells) -> meshsim_models::study::EstCell| -> Vec<f64> {
-            rr.latency
-                .iter()
-                .map(|l| f(l).map_or(0.0, |x| x.0.max(0.0)))
-                .collect()
-        };
-        files.extend(both(
+        files.extend(save(
             dir,
-            "added-latency-per-hop",
-            &format!("{scenario}: latency added per hop against no mesh"),
-            "ms",
-            &modes,
-            &[
-                Series {
-                    name: "P50",
-                    color: BLUE,
-                    values: v(|l| l.hop_p50_ms),
-                },
-                Series {
-                    name: "P90",
-                    color: ORANGE,
-                    values: v(|l| l.hop_p90_ms),
-                },
-                Series {
-                    name: "P99",
-                    color: GREEN,
-                    values: v(|l| l.hop_p99_ms),
-                },
-            ],
+            "inference-replicas",
+            size,
+            &Replicas {
+                title: format!("{scenario}: inference replicas placed"),
+                modes: &modes,
+                values: r.iter().map(|m| m.inference_replicas as f64).collect(),
+                reference: r.iter().position(|m| m.is_current),
+            },
         )?);
+    }
+    if let Some(s) = Savings::of(scenario, rows) {
+        files.extend(save(dir, "savings-per-month", size, &s)?);
+    }
+    if let Some(f) = NodeFill::of(scenario, rr) {
+        files.extend(save(dir, "node-fill", f.size(), &f)?);
+    }
+    let hop = Intervals {
+        title: format!("{scenario}: latency added per hop against no mesh"),
+        y_desc: "ms, with 95 % intervals".into(),
+        categories: modes.clone(),
+        series: [("P50", 0usize), ("P90", 1), ("P99", 2)]
+            .iter()
+            .map(|&(name, k)| {
+                (
+                    name.to_string(),
+                    rows.iter()
+                        .map(|x| match k {
+                            0 => point(x.hop_p50_ms, x.hop_p50_ms_ci95, x.hop_p50_significant),
+                            1 => point(x.hop_p90_ms, x.hop_p90_ms_ci95, x.hop_p90_significant),
+                            _ => point(x.hop_p99_ms, x.hop_p99_ms_ci95, x.hop_p99_significant),
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        reference: rows.iter().position(|x| x.mode == "none"),
+        from_zero: true,
+    };
+    if hop.any() {
+        files.extend(save(dir, "added-latency-per-hop", size, &hop)?);
+    }
+    let chain = Intervals {
+        title: format!("{scenario}: end-to-end P99 of the deepest call graph"),
+        y_desc: "ms, with 95 % intervals".into(),
+        categories: modes.clone(),
+        series: vec![(
+            "P99".into(),
+            rows.iter()
+                .map(|x| point(x.chain_p99_ms, x.chain_p99_ms_ci95, None))
+                .collect(),
+        )],
+        reference: None,
+        from_zero: false,
+    };
+    if chain.any() {
+        files.extend(save(dir, "chain-latency", size, &chain)?);
+    }
+    if let Some(d) = Distribution::of(scenario, &rr.latency_detail) {
+        files.extend(save(dir, "latency-distribution", size, &d)?);
     }
     Ok(files)
 }

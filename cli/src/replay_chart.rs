@@ -10,17 +10,6 @@ use meshsim_models::replay::study::ReplayResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-const COLORS: [RGBColor; 8] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x77, 0xc2),
-    RGBColor(0x7f, 0x7f, 0x7f),
-];
-
 fn curves<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
@@ -55,7 +44,7 @@ where
         ))
         .map_err(err)?;
     for (i, (name, pts)) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
+        let color = crate::chart::color(i);
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
             .map_err(err)?

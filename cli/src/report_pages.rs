@@ -20,8 +20,12 @@ fn usd(v: Option<f64>) -> String {
     }
 }
 
-fn num(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "n/m".into(), |x| format!("{x:.digits$}"))
+fn ci(v: Option<f64>, h: Option<f64>) -> String {
+    match (v, h) {
+        (Some(x), Some(h)) => format!("{x:.3} ± {h:.3}"),
+        (Some(x), None) => format!("{x:.3}"),
+        (None, _) => "n/m".into(),
+    }
 }
 
 fn int(v: Option<i64>) -> String {
@@ -189,11 +193,58 @@ pub fn run_page(
             svg,
         });
     }
+    if let Some(svg) = svg(dir, "savings-per-month") {
+        charts.push(Chart {
+            title: "Dollars a month against the current mode".into(),
+            caption: "Per mode, the cash the mesh saves (nodes removed while placing today's replicas) beside the recovered GPU capacity valued at its node price — capacity, not cash, unless nodes go. Below zero costs more; n/m is not computed.".into(),
+            alt: format!(
+                "Mesh saving, $ a month: {}",
+                listed(&|r| if r.is_current { "reference".into() } else { usd(r.mesh_savings_usd_per_month) })
+            ),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "node-fill") {
+        charts.push(Chart {
+            title: "How full each node is".into(),
+            caption: "Per pool and mode, a cell per node (fullest first) coloured by the share of its allocatable that pods request: a light GPU cell under dark CPU or memory cells is a GPU stranded by what else the node holds.".into(),
+            alt: format!(
+                "Idle GPUs per mode: {}",
+                listed(&|r| format!("{:.1} ({})", r.gpus_idle, if r.gpus_idle_reason.is_empty() { "none" } else { r.gpus_idle_reason.as_str() }))
+            ),
+            svg,
+        });
+    }
     if let Some(svg) = svg(dir, "added-latency-per-hop") {
         charts.push(Chart {
             title: "Latency added per hop".into(),
-            caption: "What each mode adds to one hop against no mesh, at P50, P90 and P99 (the table gives the 95 % intervals).".into(),
-            alt: format!("Added per hop P99, ms: {}", listed(&|r| num(r.hop_p99_ms, 3))),
+            caption: "What each mode adds to one hop against no mesh at P50, P90 and P99, with 95 % intervals over replications; a hollow dot marked n.s. is a difference whose interval contains 0.".into(),
+            alt: format!("Added per hop P99, ms: {}", listed(&|r| ci(r.hop_p99_ms, r.hop_p99_ms_ci95))),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "chain-latency") {
+        charts.push(Chart {
+            title: "Latency of the deepest call graph".into(),
+            caption: "End-to-end P99 of the scenario's deepest chain of calls per mode, with its 95 % interval: what a user of an agent's chain of calls waits.".into(),
+            alt: format!("Chain P99, ms: {}", listed(&|r| ci(r.chain_p99_ms, r.chain_p99_ms_ci95))),
+            svg,
+        });
+    }
+    if let Some(svg) = svg(dir, "latency-distribution") {
+        charts.push(Chart {
+            title: "The distribution of one hop's latency".into(),
+            caption: "Per mode, a hop's latency at P50, P90, P99 and P99.9 (the quantiles meshsim keeps) on a tail axis where each step is ten times rarer: curves further right are slower, a widening gap is a heavier tail.".into(),
+            alt: rr
+                .latency_detail
+                .iter()
+                .filter_map(|m| {
+                    let d = m.dists.iter().find(|d| d.scope == "hop" && d.valid())?;
+                    let q = |n: &str| meshsim_models::latency::lookup(&d.stats, n).map_or_else(|| "n/m".into(), |e| format!("{:.3}", e.mean));
+                    Some(format!("{}: P50 {} ms, P99 {} ms, P99.9 {} ms", m.mode.as_str(), q("p50"), q("p99"), q("p999")))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             svg,
         });
     }

@@ -203,7 +203,7 @@ pub fn write_outputs(
     staged.bytes("run.json", text.as_bytes())?;
     let dir = staged.staging_dir().to_path_buf();
     if plots {
-        crate::plots::draw(&dir, &s.name, rr)?;
+        crate::plots::draw(&dir, &s.name, &summary, rr)?;
     }
     let page = crate::report_pages::run_page(s, path, &summary, rr, &dir);
     staged.bytes("report.html", crate::report::html(&page).as_bytes())?;

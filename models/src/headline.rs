@@ -508,23 +508,16 @@ fn inference_gpu_holdings(cluster: &Cluster, run: &ModeRun) -> (f64, f64) {
     (gpus, usd)
 }
 
-/// Per pool, the smallest node count at which `mode` still places, for every workload,
-/// `min(target, placed_on_full_fleet)` replicas, under the capacity rules, leaving no more
+/// Per pool, the smallest node count at which `mode` still places, for every workload, its
+/// `target` replicas (the reference replicas: a mode that places fewer on the full fleet than
+/// the current mode grows the pool until it places as many — equal replicas, so a mode that
+/// serves fewer never reads as saving money), under the capacity rules, leaving no more
 /// istiod, waypoint or DaemonSet pods pending than the full fleet (with the rules' headroom)
 /// does; the floors and the N+1 spare are added to each count. `None` when some pool cannot
 /// place them even grown to [`growth_limit`].
-pub fn nodes_required(
-    study: &Study<'_>,
-    mode: MeshMode,
-    targets: &[u32],
-    placed_full: &[u32],
-) -> Option<Vec<u32>> {
+pub fn nodes_required(study: &Study<'_>, mode: MeshMode, targets: &[u32]) -> Option<Vec<u32>> {
     let mut c = study.rules.reserve_headroom(study.cluster);
-    let want: Vec<u32> = targets
-        .iter()
-        .zip(placed_full)
-        .map(|(t, p)| (*t).min(*p))
-        .collect();
+    let want = targets.to_vec();
     for (w, n) in c.workloads.iter_mut().zip(&want) {
         if w.replicas == Replicas::Fill {
             w.replicas = Replicas::Count(*n);
@@ -558,8 +551,8 @@ pub fn nodes_required(
     let mut required = Vec::with_capacity(c.pools.len());
     for i in 0..c.pools.len() {
         let full = c.pools[i].count;
-        // Without headroom the full pool suffices (by construction of `want`); with it, the
-        // pool may have to grow.
+        // A mode that places fewer replicas than the reference on the full pool, or headroom,
+        // makes the pool grow.
         let n = smallest_growing(0, full, growth_limit(full), |n| {
             c.pools[i].count = n;
             ok(&c)

@@ -210,7 +210,7 @@ pub fn run(
                 let n = r.fits.then(|| {
                     let placed = headline::placed_counts(run);
                     let targets = reference.clone().unwrap_or_else(|| placed.clone());
-                    headline::nodes_required(&study, run.mode, &targets, &placed)
+                    headline::nodes_required(&study, run.mode, &targets)
                 });
                 progress.step();
                 n.flatten()

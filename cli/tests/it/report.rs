@@ -85,10 +85,104 @@ fn a_run_writes_a_self_contained_report_with_its_headline() {
         "<caption>Modes compared: none, sidecar, ambient, ambient-waypoint</caption>",
         "<th scope=\"row\">sidecar (current)</th>",
         "<h2>Inference replicas placed</h2>",
+        "<h2>Dollars a month against the current mode</h2>",
+        "aria-label=\"Mesh saving, $ a month: none $21,455, sidecar reference, ambient $21,455, ambient-waypoint $21,455\"",
+        "<h2>How full each node is</h2>",
         "<h2>Assumptions</h2>",
         "the current mode is sidecar",
     ] {
         assert!(html.contains(s), "{s}");
+    }
+    // Memory full and GPUs idle on the GPU pool: the node-fill strips say so in figures.
+    let fill = std::fs::read_to_string(d.path().join("out/node-fill.svg")).unwrap();
+    for s in [
+        "pool gpu-a100 — 24 node(s), 8 GPU(s) each",
+        "sidecar GPU",
+        "72 %",
+        "100 %",
+    ] {
+        assert!(fill.contains(s), "{s} in node-fill.svg");
+    }
+}
+
+/// Against an ambient fleet, going back to sidecars costs money: the bar goes below zero with
+/// its negative label (never clamped to $0). At equal replicas sidecars place 23 replicas per
+/// GPU node (552 on 24), so ambient's 576 need ⌈576 / 23⌉ = 26 GPU nodes against ambient's 24:
+/// two more A100 nodes, −$42,909 a month.
+#[test]
+fn a_mode_that_costs_more_is_drawn_below_zero() {
+    let d = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(scenario("gpu-inference-memory-bound")).unwrap();
+    let f = d.path().join("ambient-today.toml");
+    std::fs::write(
+        &f,
+        base.replacen("[scenario]\n", "[scenario]\ncurrent = \"ambient\"\n", 1),
+    )
+    .unwrap();
+    let o = meshsim(
+        d.path(),
+        &["run", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let html = std::fs::read_to_string(d.path().join("out/report.html")).unwrap();
+    check_self_contained(&html, &d.path().join("out"));
+    assert!(
+        html.contains("sidecar -$42,909, ambient reference"),
+        "{}",
+        &html[html.find("Mesh saving").unwrap()..][..200]
+    );
+    let svg = std::fs::read_to_string(d.path().join("out/savings-per-month.svg")).unwrap();
+    assert!(svg.contains("\n-$42,909\n"), "negative label");
+    assert!(svg.contains("\ncurrent (reference)\n"));
+}
+
+/// With traffic, latency charts: added per hop with intervals and "n.s." marks, the chain's
+/// end-to-end P99 on an axis around its values, and the hop distribution at the kept quantiles.
+#[test]
+fn a_run_with_traffic_draws_latency_with_intervals_and_its_distribution() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("agent-chain-20-calls");
+    let o = meshsim(
+        d.path(),
+        &["run", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let out = d.path().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_self_contained(&html, &out);
+    for s in [
+        "<h2>Latency added per hop</h2>",
+        "<h2>Latency of the deepest call graph</h2>",
+        "<h2>The distribution of one hop&#39;s latency</h2>",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    // A chart of $0 and n/m says nothing: not drawn when no mode saves or costs a dollar.
+    assert!(!out.join("savings-per-month.svg").exists());
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let chain = std::fs::read_to_string(out.join("chain-latency.svg")).unwrap();
+    assert!(chain.contains("not 0)"), "the axis says where it starts");
+    let hop = std::fs::read_to_string(out.join("added-latency-per-hop.svg")).unwrap();
+    assert!(hop.contains("\nreference (0 by definition)\n"));
+    // Every mode's P99 added per hop from summary.csv is written on the chart (3 decimals).
+    let head: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let col = head.iter().position(|h| *h == "hop_p99_ms").unwrap();
+    let mode = head.iter().position(|h| *h == "mode").unwrap();
+    for line in summary.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[mode] == "none" || cells[col].is_empty() {
+            continue;
+        }
+        let v: f64 = cells[col].parse().unwrap();
+        assert!(
+            hop.contains(&format!("\n{v:.3}\n")),
+            "{} P99 {v:.3}",
+            cells[mode]
+        );
+    }
+    let dist = std::fs::read_to_string(out.join("latency-distribution.svg")).unwrap();
+    for q in ["\nP50\n", "\nP90\n", "\nP99\n", "\nP99.9\n"] {
+        assert!(dist.contains(q), "{q}");
     }
 }
 

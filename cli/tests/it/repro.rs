@@ -39,7 +39,7 @@ fn same_seed_gives_byte_identical_files_on_any_thread_count() {
     let c = run_into(dir.path(), "c", &["--seed", "5"], "4");
     assert_eq!(
         a.len(),
-        23,
+        27,
         "{:?}",
         a.iter().map(|x| &x.0).collect::<Vec<_>>()
     );

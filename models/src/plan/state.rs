@@ -158,8 +158,7 @@ pub fn evaluate(ctx: &Ctx<'_>, s: &State, reference: Option<&[u32]>) -> Eval {
             current: None,
             rules: ctx.rules,
         };
-        let placed = headline::placed_counts(&e.run);
-        if let Some(req) = headline::nodes_required(&study, MeshMode::Mixed, reference, &placed) {
+        if let Some(req) = headline::nodes_required(&study, MeshMode::Mixed, reference) {
             e.nodes_required = Some(req.iter().sum());
             e.cost_usd_per_month = Some(
                 ctx.cluster
