@@ -120,9 +120,9 @@ impl Draw for Savings {
                 .map_err(err)?
                 .label(name)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], c.filled()));
-            for i in 0..n {
+            for (i, v) in vals.iter().enumerate() {
                 let x = i as f64 + side;
-                let (label, y) = match (Some(i) == self.reference, vals[i]) {
+                let (label, y) = match (Some(i) == self.reference, *v) {
                     (true, _) => continue,
                     (false, Some(v)) if v < 0.0 => (usd_label(v), v - span * 0.02),
                     (false, Some(v)) => (usd_label(v), v + span * 0.06),

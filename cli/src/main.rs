@@ -18,6 +18,7 @@ mod plan;
 mod plan_chart;
 mod plots;
 mod progress;
+mod rebuild;
 mod replay;
 mod replay_chart;
 mod report;
@@ -25,6 +26,8 @@ mod report_pages;
 mod run;
 mod shard;
 mod sweep;
+mod sweep_chart;
+mod sweep_report;
 mod tables;
 mod terminal;
 
@@ -101,6 +104,12 @@ enum Command {
   meshsim plan scenarios/migration-plan.toml
   meshsim plan my-cluster.toml --out results/plan --no-latency")]
     Plan(plan::PlanArgs),
+    /// Rebuild report.html and the charts of a run, plan or sweep directory (a run or plan is
+    /// computed again and must give the same tables; a sweep is read from its sweep.csv).
+    #[command(after_help = "Examples:
+  meshsim report meshsim-out/gpu-inference-memory-bound
+  meshsim report results/sweep   # after meshsim sweep merge")]
+    Report(rebuild::ReportArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -140,7 +149,7 @@ pub struct RunArgs {
     /// No progress bar and no summary table (files are still written).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Skip the SVG/PNG charts (proxy memory, inference replicas, added latency per hop).
+    /// Skip the SVG/PNG charts (report.html is still written, without them).
     #[arg(long)]
     pub no_plots: bool,
 }
@@ -295,6 +304,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay::replay(a),
         Command::Audit(a) => audit::audit(a),
         Command::Plan(a) => plan::run(a),
+        Command::Report(a) => rebuild::report(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -115,6 +115,9 @@ pub struct MergeArgs {
 pub struct TableSpec {
     /// Sweep name.
     pub name: String,
+    /// Its description (the question it asks).
+    #[serde(default)]
+    pub description: String,
     /// The base scenario, as the sweep file names it from where meshsim ran.
     pub base_scenario: String,
     /// Sweep seed.
@@ -134,6 +137,7 @@ impl TableSpec {
     pub fn of(sw: &Sweep) -> TableSpec {
         TableSpec {
             name: sw.name.clone(),
+            description: sw.description.clone(),
             base_scenario: sw.scenario_path.display().to_string(),
             seed: sw.seed,
             strategy: format!("{:?}", sw.strategy),
@@ -726,6 +730,7 @@ pub fn write_tables(
         "schema_version": SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
         "sweep": sw.name,
+        "description": sw.description,
         "base_scenario": sw.base_scenario,
         "seed": sw.seed,
         "strategy": sw.strategy,
@@ -736,6 +741,20 @@ pub fn write_tables(
     let mut text = serde_json::to_string_pretty(&info)?;
     text.push('\n');
     staged.bytes("sweep.json", text.as_bytes())?;
+    let dir = staged.staging_dir().to_path_buf();
+    let page = crate::sweep_report::page(
+        &crate::sweep_report::SweepInfo {
+            name: &sw.name,
+            description: &sw.description,
+            base_scenario: &sw.base_scenario,
+            seed: sw.seed,
+            parameters: names,
+        },
+        &df,
+        &dir,
+        true,
+    )?;
+    staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     staged.commit()?;
     Ok(())
 }

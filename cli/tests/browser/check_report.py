@@ -10,6 +10,7 @@ differ from the page's white, and at least 50 colours: text, tables and charts d
 the charts' colours (the palette's blue, 0072b2, or the plotters default blue, 1f77b4). Exit 0
 when every check holds, 1 otherwise, with what failed.
 """
+import os
 import shutil
 import struct
 import subprocess
@@ -70,7 +71,7 @@ def main():
         return 1
     subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--window-size={width},{height}", f"--screenshot={shot}", f"file://{report}"],
+         f"--window-size={width},{height}", f"--screenshot={shot}", f"file://{os.path.abspath(report)}"],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     w, h, bpp, rows = decode_png(open(shot, "rb").read())
     failed = []

@@ -232,3 +232,110 @@ fn a_plan_writes_a_report_and_without_charts_it_says_nothing_of_them() {
     assert_eq!(html.matches("<figure>").count(), 0);
     assert!(html.contains("<caption>Strategies compared</caption>"));
 }
+
+/// A sweep's page: the best mode's mean figure over the points (recomputed here from
+/// sweep.csv), the parameter it moves with most, a response chart per parameter and, for a
+/// two-parameter grid, a heat map.
+#[test]
+fn a_sweep_writes_a_report_with_its_response_and_heat_map() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("sweep-gpu-fleet-x-sidecar-memory");
+    let o = meshsim(
+        d.path(),
+        &["sweep", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let out = d.path().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_self_contained(&html, &out);
+    // The mean saving of ambient over the 9 points, from the table.
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |c: &str| head.iter().position(|h| *h == c).unwrap();
+    let (mode, saving) = (at("mode"), at("mesh_savings_usd_per_month"));
+    let v: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[mode] == "ambient")
+        .map(|c| c[saving].parse().unwrap())
+        .collect();
+    assert_eq!(v.len(), 9);
+    let mean = v.iter().sum::<f64>() / 9.0;
+    assert!((mean - 14_303.13).abs() < 0.01, "{mean}");
+    for s in [
+        "<p class=\"headline\">Over 9 point(s), ambient against sidecar gives a mesh saving of $14,303 on average (from $0 to $21,455 across the points); gpu_pool_nodes moves it most: $0 at 16, $21,455 at 32.</p>",
+        "<h2>The mesh saving by gpu_pool_nodes</h2>",
+        "<h2>The mesh saving by sidecar_memory_request</h2>",
+        "<h2>The mesh saving of ambient over the grid</h2>",
+        "<caption>The mesh saving of ambient by parameter value</caption>",
+        "GPU pool size × sidecar memory request",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    let heat = std::fs::read_to_string(out.join("sweep-heatmap.svg")).unwrap();
+    assert_eq!(
+        heat.matches("\n$21,455\n").count(),
+        6,
+        "6 of 9 cells save a node"
+    );
+    assert_eq!(heat.matches("\n$0\n").count(), 3);
+    // Rebuilt from the directory: the same page.
+    let o = meshsim(d.path(), &["report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        html
+    );
+}
+
+/// `meshsim report DIR` on a run made without charts computes it again from run.json (its
+/// seed included), draws the charts, and gives the page a run with charts writes; the tables
+/// stay byte for byte.
+#[test]
+fn report_rebuilds_a_run_directory_and_refuses_one_whose_tables_differ() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("gpu-inference-memory-bound");
+    let f = f.to_str().unwrap();
+    let o = meshsim(d.path(), &["run", f, "--out", "a", "-q", "--seed", "9"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let o = meshsim(
+        d.path(),
+        &["run", f, "--out", "b", "-q", "--seed", "9", "--no-plots"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let b = d.path().join("b");
+    let summary = std::fs::read(b.join("summary.csv")).unwrap();
+    assert!(!b.join("node-fill.svg").exists());
+    let o = meshsim(d.path(), &["report", "b"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(
+        std::fs::read_to_string(b.join("report.html")).unwrap(),
+        std::fs::read_to_string(d.path().join("a/report.html")).unwrap()
+    );
+    assert!(b.join("node-fill.svg").exists());
+    assert_eq!(std::fs::read(b.join("summary.csv")).unwrap(), summary);
+    // An edited table: refused, named, nothing changed.
+    let edited = String::from_utf8(summary)
+        .unwrap()
+        .replacen("21454.7", "99999.9", 1);
+    std::fs::write(b.join("summary.csv"), &edited).unwrap();
+    let page = std::fs::read(b.join("report.html")).unwrap();
+    let o = meshsim(d.path(), &["report", "b"]);
+    assert_eq!(o.status.code(), Some(2));
+    let (_, err) = text(&o);
+    assert!(err.contains("summary.csv differs"), "{err}");
+    assert!(err.contains("the directory is left as it was"), "{err}");
+    assert_eq!(std::fs::read(b.join("report.html")).unwrap(), page);
+    assert_eq!(
+        std::fs::read_to_string(b.join("summary.csv")).unwrap(),
+        edited
+    );
+    // Not a meshsim directory, or no directory at all.
+    std::fs::create_dir(d.path().join("mine")).unwrap();
+    for dir in ["mine", "nowhere"] {
+        let o = meshsim(d.path(), &["report", dir]);
+        assert_eq!(o.status.code(), Some(2), "{dir}");
+        assert!(text(&o).1.contains("error: "), "{dir}");
+    }
+}
