@@ -21,6 +21,7 @@ mod progress;
 mod rebuild;
 mod replay;
 mod replay_chart;
+mod replay_report;
 mod report;
 mod report_pages;
 mod run;
@@ -104,8 +105,9 @@ enum Command {
   meshsim plan scenarios/migration-plan.toml
   meshsim plan my-cluster.toml --out results/plan --no-latency")]
     Plan(plan::PlanArgs),
-    /// Rebuild report.html and the charts of a run, plan or sweep directory (a run or plan is
-    /// computed again and must give the same tables; a sweep is read from its sweep.csv).
+    /// Rebuild report.html and the charts of a run, plan, sweep or replay directory (a run, plan
+    /// or replay is computed again and must give the same tables; a sweep is read from its
+    /// sweep.csv).
     #[command(after_help = "Examples:
   meshsim report meshsim-out/gpu-inference-memory-bound
   meshsim report results/sweep   # after meshsim sweep merge")]

@@ -1,6 +1,8 @@
-//! `meshsim report DIR`: rebuilds `report.html` and the charts of a run, plan or sweep
+//! `meshsim report DIR`: rebuilds `report.html` and the charts of a run, plan, sweep or replay
 //! directory.
 //!
+//! - A replay directory names its scenario file (`replay.json`): meshsim replays it again and
+//!   checks the tables the same way as for a run.
 //! - A run or plan directory holds its resolved scenario (`run.json`, `plan.json`): meshsim
 //!   computes it again (same seed, same figures) and replaces the directory only when every table
 //!   and the JSON it writes are byte-identical to those already there — so a rebuilt page never
@@ -22,7 +24,7 @@ use crate::output::Staged;
 /// Arguments of `meshsim report`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// A directory written by `meshsim run`, `meshsim plan` or `meshsim sweep` (or a merge).
+    /// A directory written by `meshsim run`, `plan`, `sweep` (or a merge) or `replay`.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 }
@@ -33,6 +35,7 @@ enum Kind {
     Run,
     Plan,
     Sweep,
+    Replay,
 }
 
 fn kind(dir: &Path) -> Result<Kind, Failure> {
@@ -40,6 +43,7 @@ fn kind(dir: &Path) -> Result<Kind, Failure> {
         ("run.json", Kind::Run),
         ("plan.json", Kind::Plan),
         ("sweep.json", Kind::Sweep),
+        ("replay.json", Kind::Replay),
     ]
     .iter()
     .filter(|(f, _)| dir.join(f).is_file())
@@ -47,16 +51,12 @@ fn kind(dir: &Path) -> Result<Kind, Failure> {
     .collect();
     match found.as_slice() {
         [k] => Ok(*k),
-        [] if dir.join("replay.json").is_file() => Err(Failure::Input(format!(
-            "error: {}: a replay directory; its report is not built yet (the allocation charts and replay-summary.csv are its outputs)",
-            dir.display()
-        ))),
         [] => Err(Failure::Input(format!(
-            "error: {}: holds none of run.json, plan.json, sweep.json — give a directory written by meshsim run, plan or sweep",
+            "error: {}: holds none of run.json, plan.json, sweep.json, replay.json — give a directory written by meshsim run, plan, sweep or replay",
             dir.display()
         ))),
         _ => Err(Failure::Input(format!(
-            "error: {}: holds more than one of run.json, plan.json, sweep.json; meshsim writes one kind per directory",
+            "error: {}: holds more than one of run.json, plan.json, sweep.json, replay.json; meshsim writes one kind per directory",
             dir.display()
         ))),
     }
@@ -224,6 +224,24 @@ fn sweep_dir(dir: &Path) -> Result<(), Failure> {
     staged.commit().map_err(Failure::Other)
 }
 
+fn replay_dir(dir: &Path) -> Result<(), Failure> {
+    let doc = json(dir, "replay.json")?;
+    let file = scenario_file(&doc, Path::new(""));
+    if !file.is_file() {
+        return Err(Failure::Input(format!(
+            "error: {}: replay.json names the replay scenario {}, which is not there from here: run meshsim report from the directory meshsim replay ran in (a replay is computed again from its scenario and traces)",
+            dir.display(),
+            file.display()
+        )));
+    }
+    let s = meshsim_scenarios::replay::load(&file).map_err(|d| Failure::Input(d.to_string()))?;
+    let r = meshsim_models::replay::study::run(&s.study(), &meshsim_models::study::NoProgress);
+    let mut staged = Staged::new(dir).map_err(|e| Failure::Input(e.to_string()))?;
+    crate::replay::write_outputs(&mut staged, &s, &file, &r, true).map_err(Failure::Other)?;
+    check_same(staged.staging_dir(), dir, "replay.json", "replay")?;
+    staged.commit().map_err(Failure::Other)
+}
+
 /// `meshsim report DIR`.
 pub fn report(a: &ReportArgs) -> Result<(), Failure> {
     if !a.dir.is_dir() {
@@ -243,6 +261,7 @@ pub fn report(a: &ReportArgs) -> Result<(), Failure> {
         Kind::Run => run_dir(&a.dir),
         Kind::Plan => plan_dir(&a.dir),
         Kind::Sweep => sweep_dir(&a.dir),
+        Kind::Replay => replay_dir(&a.dir),
     }?;
     println!("wrote {}", a.dir.join("report.html").display());
     Ok(())

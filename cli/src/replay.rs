@@ -71,7 +71,7 @@ pub fn replay(a: &ReplayArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn write_outputs(
+pub fn write_outputs(
     staged: &mut Staged,
     s: &ReplayScenario,
     path: &Path,
@@ -90,10 +90,8 @@ fn write_outputs(
         "allocation-median",
         &mut tables::frame(&rows::allocation_median(&info, &s.overlays, r))?,
     )?;
-    staged.table(
-        "replay-summary",
-        &mut tables::frame(&rows::summary(&info, &s.overlays, r, &s.report_pct))?,
-    )?;
+    let summary = rows::summary(&info, &s.overlays, r, &s.report_pct);
+    staged.table("replay-summary", &mut tables::frame(&summary)?)?;
     staged.table(
         "replay-runs",
         &mut tables::frame(&rows::runs(&info, &s.overlays, r))?,
@@ -147,10 +145,12 @@ fn write_outputs(
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     staged.bytes("replay.json", text.as_bytes())?;
+    let dir = staged.staging_dir().to_path_buf();
     if plots {
-        let dir = staged.staging_dir().to_path_buf();
         crate::replay_chart::draw(&dir, &s.name, &s.overlays, r, s.max_pct())?;
     }
+    let page = crate::replay_report::page(s, path, &summary, &dir);
+    staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())
 }
 

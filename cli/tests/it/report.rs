@@ -339,3 +339,83 @@ fn report_rebuilds_a_run_directory_and_refuses_one_whose_tables_differ() {
         assert!(text(&o).1.contains("error: "), "{dir}");
     }
 }
+
+/// A replay's page: the allocation each policy reaches (median over seeds, as
+/// replay-summary.csv holds it), what the sidecar changes, one chart per overlay; rebuilt by
+/// `meshsim report` by replaying again, to the same page.
+#[test]
+fn a_replay_writes_a_report_and_report_rebuilds_it() {
+    let d = tempfile::tempdir().unwrap();
+    let data = crate::root().join("data/openb");
+    let f = d.path().join("two-seeds.toml");
+    std::fs::write(
+        &f,
+        format!(
+            "[scenario]\nname = \"two-seeds\"\ndescription = \"best-fit or FGD, with sidecars?\"\n\n[replay]\nnodes = \"{}\"\npods = \"{}\"\n\
+             policies = [\"best-fit\", \"fgd\"]\nseeds = [42, 43]\nreport_pct = [100, 130]\n\n[mesh]\noverlays = [\"none\", \"sidecar\"]\n",
+            data.join("openb_node_list_gpu_node.csv").display(),
+            data.join("openb_pod_list_default.csv").display(),
+        ),
+    )
+    .unwrap();
+    let o = meshsim(
+        d.path(),
+        &["replay", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let out = d.path().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_self_contained(&html, &out);
+    // The headline's figures are replay-summary.csv's, at the last arrival point.
+    let csv = std::fs::read_to_string(out.join("replay-summary.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |c: &str| head.iter().position(|h| *h == c).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 8, "2 overlays × 2 policies × 2 points");
+    let cell = |mode: &str, policy: &str, c: &str| -> f64 {
+        let r = rows
+            .iter()
+            .find(|r| {
+                r[at("mode")] == mode && r[at("policy")] == policy && r[at("arrived_pct")] == "130"
+            })
+            .unwrap();
+        r[at(c)].parse().unwrap()
+    };
+    let (fgd, bf) = (
+        cell("none", "fgd", "gpu_allocation_median_pct"),
+        cell("none", "best-fit", "gpu_allocation_median_pct"),
+    );
+    assert!(
+        fgd > bf,
+        "FGD allocates more than best-fit at 130 %: {fgd} vs {bf}"
+    );
+    let change = cell("sidecar", "fgd", "change_vs_none_pct");
+    let headline = format!(
+        "<p class=\"headline\">When GPU requests worth 130 % of the cluster&#39;s GPUs have arrived, fgd allocates {fgd:.2} % of its GPUs and best-fit {bf:.2} % (median over 2 seed(s)); under fgd, the sidecar mesh changes that by {change:+.2} points"
+    );
+    assert!(
+        html.contains(&headline),
+        "{headline}\n{}",
+        &html[html.find("class=\"headline\"").unwrap()..][..400]
+    );
+    for s in [
+        "<h2>GPU allocation as the trace arrives, mesh none</h2>",
+        "<h2>GPU allocation as the trace arrives, mesh sidecar</h2>",
+        "<caption>GPU allocation per mesh, policy and arrival point</caption>",
+        "best-fit or FGD, with sidecars?",
+        "the FGD protocol",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    assert_eq!(html.matches("<tr><th scope=\"row\">").count(), 8);
+    let o = meshsim(d.path(), &["report", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        html
+    );
+}
