@@ -127,7 +127,7 @@ ul { padding-left: 1.3em; }
 .warn li { color: #8a3b00; }
 footer { margin-top: 2em; font-size: 0.8em; color: #666; }
 @page { size: A4; margin: 12mm; }
-@media print { body { max-width: none; margin: 0; font-size: 10pt; } .headline { break-inside: avoid; } }
+@media print { body { max-width: none; margin: 0; font-size: 10pt; } .headline { break-inside: avoid; } figure svg { max-height: 240mm; } table { break-inside: auto; } tr { break-inside: avoid; } }
 "#;
 
 /// The page as HTML.

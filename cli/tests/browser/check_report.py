@@ -7,10 +7,12 @@ Chromium (Debian's `chromium`) screenshots the page offline — it has nothing t
 WIDTH × HEIGHT (default 1200 × 3000). The PNG is decoded here (standard library only: zlib and the
 five PNG row filters) and must have exactly that size, not be blank (at least 3 % of its pixels
 differ from the page's white, and at least 50 colours: text, tables and charts drew), and show
-the charts' colours (the palette's blue, 0072b2, or the plotters default blue, 1f77b4). Exit 0
-when every check holds, 1 otherwise, with what failed.
+the charts' colours (the palette's blue, 0072b2, or the plotters default blue, 1f77b4). The page
+is also printed to PDF (SHOT with .pdf) and every printed page must be A4. Exit 0 when every
+check holds, 1 otherwise, with what failed.
 """
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -75,6 +77,20 @@ def main():
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     w, h, bpp, rows = decode_png(open(shot, "rb").read())
     failed = []
+    # Printed: every page A4 (595 × 842 pt), as the page's @page rule asks.
+    pdf = os.path.splitext(shot)[0] + ".pdf"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", f"file://{os.path.abspath(report)}"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    doc = open(pdf, "rb").read()
+    boxes = re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", doc)
+    pages = len(re.findall(rb"/Type /Page\b", doc))
+    if not boxes or pages == 0:
+        failed.append("printing gave no page")
+    for bw, bh in set(boxes):
+        if abs(float(bw) - 595.28) > 1 or abs(float(bh) - 841.89) > 1:
+            failed.append(f"printed page {float(bw):.0f} × {float(bh):.0f} pt, not A4")
     if (w, h) != (width, height):
         failed.append(f"size {w}×{h}, expected {width}×{height}")
     colours, inked, total = set(), 0, 0
@@ -99,7 +115,7 @@ def main():
         for f in failed:
             print(f"check_report: {report}: {f}", file=sys.stderr)
         return 1
-    print(f"check_report: {report}: {w}×{h}, {100 * share:.0f} % inked, {len(colours)} colours, charts drawn")
+    print(f"check_report: {report}: {w}×{h}, {100 * share:.0f} % inked, {len(colours)} colours, charts drawn; printed on {pages} A4 page(s)")
     return 0
 
 
