@@ -6,6 +6,7 @@
 //! `meshsim-scenarios`) or of terminals and output formats (that is the `meshsim` binary).
 
 pub mod audit;
+pub mod autoscale;
 pub mod capacity;
 pub mod cluster;
 pub mod delay;
