@@ -1,8 +1,10 @@
 //! Autoscaling over time: the Horizontal Pod Autoscaler's replica calculation and behaviour
 //! ([`hpa`]) and the cluster autoscaler's scale-up estimate and scale-down rule
-//! ([`cluster_autoscaler`]), each as Kubernetes' controller computes it. The time-stepped fleet
-//! simulation that drives them over a day or a month (load per service, readiness delays,
-//! provisioning delays, node-hours per mode) builds on these and on the incremental scheduler.
+//! ([`cluster_autoscaler`]), each as Kubernetes' controller computes it; and [`fleet`], which
+//! steps a fleet through time with both, on the incremental scheduler: load per workload,
+//! readiness and provisioning delays, node agents on new nodes, drains, node-seconds and
+//! pod-seconds.
 
 pub mod cluster_autoscaler;
+pub mod fleet;
 pub mod hpa;
