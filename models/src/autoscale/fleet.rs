@@ -23,6 +23,8 @@
 //! pod-seconds placed, pending and demanded (the HPA's replica count) — counted separately, so
 //! `placed + pending = demanded` is a check, not an identity.
 
+use std::collections::VecDeque;
+
 use meshsim_core::rng::RngStreams;
 
 use super::cluster_autoscaler::{self as ca, CaConfig, ScaleDown, Template};
@@ -53,12 +55,25 @@ impl Load {
 
     /// The load at `t_s`.
     pub fn at(&self, t_s: u64) -> f64 {
-        let t = self.period_s.filter(|p| *p > 0).map_or(t_s, |p| t_s % p);
-        self.steps
-            .iter()
-            .take_while(|s| s.0 <= t)
-            .last()
-            .map_or(0.0, |s| s.1)
+        self.at_with_next(t_s).0
+    }
+
+    /// The load at `t_s` and when it next changes (`None`: never).
+    pub fn at_with_next(&self, t_s: u64) -> (f64, Option<u64>) {
+        let period = self.period_s.filter(|p| *p > 0);
+        let t = period.map_or(t_s, |p| t_s % p);
+        let i = self.steps.partition_point(|s| s.0 <= t);
+        let v = if i == 0 { 0.0 } else { self.steps[i - 1].1 };
+        let next = match (self.steps.get(i), period) {
+            (Some(s), _) => Some(t_s - t + s.0),
+            (None, Some(p))
+                if self.steps.len() > 1 || self.steps.first().is_some_and(|s| s.0 > 0) =>
+            {
+                Some(t_s - t + p + self.steps[0].0)
+            }
+            _ => None,
+        };
+        (v, next)
     }
 }
 
@@ -123,25 +138,29 @@ pub struct FleetSpec<'a> {
     pub seed: u64,
 }
 
-/// The fleet at one sampling instant.
+/// One pool at one sampling instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     /// Time, seconds.
     pub t_s: u64,
-    /// Nodes present per pool.
-    pub nodes: Vec<u32>,
-    /// Replicas the HPA asks for, per workload.
-    pub replicas: Vec<u32>,
-    /// Ready pods per workload.
-    pub ready: Vec<u32>,
-    /// Pending pods per workload.
-    pub pending: Vec<u32>,
+    /// The pool.
+    pub pool: usize,
+    /// Nodes present.
+    pub nodes: u32,
+    /// Nodes requested and not yet joined.
+    pub provisioning: u32,
+    /// Replicas the HPAs (or fixed counts) ask for, over the workloads this pool serves.
+    pub replicas: u32,
+    /// Of them, ready pods.
+    pub ready: u32,
+    /// Of them, pending pods.
+    pub pending: u32,
 }
 
 /// What the fleet did over the horizon.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetRun {
-    /// Samples, every `sample_s` from 0.
+    /// Samples, every `sample_s` from 0, pool by pool.
     pub samples: Vec<Sample>,
     /// Node-seconds per pool.
     pub node_seconds: Vec<u64>,
@@ -155,10 +174,34 @@ pub struct FleetRun {
     pub nodes_added: Vec<u32>,
     /// Nodes removed per pool.
     pub nodes_removed: Vec<u32>,
+    /// Most nodes present at once, per pool.
+    pub peak_nodes: Vec<u32>,
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// A count integrated over time (count-seconds), updated when it changes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Area {
+    value: u64,
+    since: u64,
+    total: u64,
+}
+
+impl Area {
+    fn set(&mut self, t: u64, v: u64) {
+        if v != self.value {
+            self.total += self.value * (t - self.since);
+            self.value = v;
+            self.since = t;
+        }
+    }
+
+    fn close(&self, t: u64) -> u64 {
+        self.total + self.value * (t - self.since)
+    }
 }
 
 /// One bound pod of a workload.
@@ -174,33 +217,74 @@ struct Fleet<'a> {
     sched: Scheduler,
     ds_specs: Vec<SpecId>,
     w_specs: Vec<SpecId>,
-    /// Per workload: bound pods in binding order, pending count, replicas wanted.
+    /// Per workload: bound pods in binding order, those not ready yet (in readiness order),
+    /// pending count, replicas wanted.
     bound: Vec<Vec<Pod>>,
+    starting: Vec<VecDeque<(u64, PodId)>>,
     pending: Vec<u32>,
     desired: Vec<u32>,
+    /// Per workload: the HPA had nothing to do at its last sync and its inputs have not changed,
+    /// and when its load next changes.
+    quiet: Vec<bool>,
+    next_load: Vec<u64>,
+    skipped: Vec<Option<u64>>,
+    /// Whether quiet syncs are skipped (always, but for the test that shows it changes
+    /// nothing).
+    skip: bool,
     /// Per node: its pool, whether present, its DaemonSet pods.
     node_pool: Vec<u32>,
     present: Vec<bool>,
     node_ds: Vec<Vec<PodId>>,
-    /// Per pool: nodes on their way `(joins_at, count)`.
+    /// Per pool: nodes present, nodes on their way `(joins_at, count)`, workloads it serves.
+    present_count: Vec<u32>,
     in_flight: Vec<Vec<(u64, u32)>>,
+    served: Vec<Vec<usize>>,
     scale_down: Vec<ScaleDown>,
+    /// Per pool: scale-down candidates as of the last scan, and whether anything changed since.
+    candidates: Vec<Vec<u32>>,
+    pool_changed: Vec<bool>,
     /// Per pool: a template node's room after its DaemonSets.
     templates: Vec<Template>,
     changed: bool,
+    /// Per workload: placed, pending, demanded pod counts over time; per pool: nodes.
+    placed_a: Vec<Area>,
+    pending_a: Vec<Area>,
+    demanded_a: Vec<Area>,
+    nodes_a: Vec<Area>,
     run: FleetRun,
 }
 
 impl Fleet<'_> {
-    fn add_nodes(&mut self, pool: usize, n: u32) {
-        let ids = self.sched.add_nodes(PoolId::from_index(pool), n);
-        for id in ids {
-            self.node_pool.push(pool as u32);
-            self.present.push(true);
-            self.node_ds.push(Vec::new());
-            self.place_daemonsets(id.0);
-        }
+    fn touch_workload(&mut self, w: usize, t: u64) {
+        self.placed_a[w].set(t, self.bound[w].len() as u64);
+        self.pending_a[w].set(t, u64::from(self.pending[w]));
+        self.demanded_a[w].set(t, u64::from(self.desired[w]));
+        self.quiet[w] = false;
+        self.pool_changed[self.spec.workloads[w].pool] = true;
         self.changed = true;
+    }
+
+    fn touch_pool(&mut self, p: usize, t: u64) {
+        self.nodes_a[p].set(t, u64::from(self.present_count[p]));
+        self.run.peak_nodes[p] = self.run.peak_nodes[p].max(self.present_count[p]);
+        self.pool_changed[p] = true;
+        self.changed = true;
+    }
+
+    fn new_node(&mut self, pool: usize, id: u32) {
+        debug_assert_eq!(id as usize, self.node_pool.len());
+        self.node_pool.push(pool as u32);
+        self.present.push(true);
+        self.node_ds.push(Vec::new());
+        self.present_count[pool] += 1;
+        self.place_daemonsets(id);
+    }
+
+    fn add_nodes(&mut self, pool: usize, n: u32, t: u64) {
+        for id in self.sched.add_nodes(PoolId::from_index(pool), n) {
+            self.new_node(pool, id.0);
+        }
+        self.touch_pool(pool, t);
     }
 
     fn place_daemonsets(&mut self, node: u32) {
@@ -211,57 +295,92 @@ impl Fleet<'_> {
         }
     }
 
+    fn push_bound(&mut self, w: usize, id: PodId, node: u32, now: u64) {
+        let ready_at = now + self.spec.workloads[w].readiness_s;
+        self.bound[w].push(Pod { id, node, ready_at });
+        if ready_at > now {
+            self.starting[w].push_back((ready_at, id));
+        }
+    }
+
     fn bind_pending(&mut self, now: u64) {
         for w in 0..self.bound.len() {
+            let before = self.pending[w];
             while self.pending[w] > 0 {
                 match self.sched.bind(self.w_specs[w]) {
                     Ok(Some(b)) => {
                         self.pending[w] -= 1;
-                        self.bound[w].push(Pod {
-                            id: b.pod,
-                            node: b.node.0,
-                            ready_at: now + self.spec.workloads[w].readiness_s,
-                        });
-                        self.changed = true;
+                        self.push_bound(w, b.pod, b.node.0, now);
                     }
                     _ => break,
                 }
             }
+            if self.pending[w] != before {
+                self.touch_workload(w, now);
+            }
         }
+    }
+
+    /// Ready pods of workload `w` at `now`.
+    fn ready(&mut self, w: usize, now: u64) -> u32 {
+        while self.starting[w].front().is_some_and(|s| s.0 <= now) {
+            self.starting[w].pop_front();
+            self.quiet[w] = false;
+        }
+        (self.bound[w].len() - self.starting[w].len()) as u32
+    }
+
+    fn remove_bound(&mut self, w: usize, i: usize) -> Pod {
+        let p = self.bound[w].remove(i);
+        if let Some(k) = self.starting[w].iter().position(|s| s.1 == p.id) {
+            self.starting[w].remove(k);
+        }
+        let _ = self.sched.release(p.id);
+        p
     }
 
     fn scale_to(&mut self, w: usize, n: u32, now: u64) {
         let have = self.bound[w].len() as u32 + self.pending[w];
         if n > have {
             self.pending[w] += n - have;
-            return;
+        } else {
+            let mut remove = have - n;
+            let from_pending = remove.min(self.pending[w]);
+            self.pending[w] -= from_pending;
+            remove -= from_pending;
+            // Not ready before ready, newest first.
+            while remove > 0 {
+                let i = match self.starting[w].back() {
+                    Some(&(_, id)) => self.bound[w]
+                        .iter()
+                        .rposition(|p| p.id == id)
+                        .expect("a starting pod is bound"),
+                    None => self.bound[w].len() - 1,
+                };
+                self.remove_bound(w, i);
+                remove -= 1;
+            }
         }
-        let mut remove = have - n;
-        let from_pending = remove.min(self.pending[w]);
-        self.pending[w] -= from_pending;
-        remove -= from_pending;
-        // Not ready before ready, newest first.
-        while remove > 0 {
-            let pods = &self.bound[w];
-            let i = pods
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, p)| p.ready_at > now)
-                .map_or(pods.len() - 1, |(i, _)| i);
-            let p = self.bound[w].remove(i);
-            let _ = self.sched.release(p.id);
-            remove -= 1;
-            self.changed = true;
-        }
+        self.touch_workload(w, now);
     }
 
     fn hpa_sync(&mut self, states: &mut [HpaState], now: u64) {
+        let spec = self.spec;
         for (w, st) in states.iter_mut().enumerate() {
-            let wl = &self.spec.workloads[w];
+            let wl = &spec.workloads[w];
             let Some(hpa) = &wl.hpa else { continue };
-            let ready = self.bound[w].iter().filter(|p| p.ready_at <= now).count() as u32;
-            let load = wl.load.at(now);
+            let ready = self.ready(w, now);
+            // Same inputs as at a sync that changed nothing, with every recommendation kept
+            // equal: the sync would set the same count (see `HpaState::steady`).
+            if self.skip && self.quiet[w] && now < self.next_load[w] {
+                self.skipped[w] = Some(now);
+                continue;
+            }
+            if let Some(at) = self.skipped[w].take() {
+                st.hold(at, self.desired[w]);
+            }
+            let (load, next) = wl.load.at_with_next(now);
+            self.next_load[w] = next.unwrap_or(u64::MAX);
             let o = Observation {
                 replicas: self.desired[w],
                 ready,
@@ -277,13 +396,10 @@ impl Fleet<'_> {
             if n != self.desired[w] {
                 self.desired[w] = n;
                 self.scale_to(w, n, now);
+            } else {
+                self.quiet[w] = self.starting[w].is_empty() && st.steady(n);
             }
         }
-    }
-
-    fn pool_nodes(&self, pool: usize) -> impl Iterator<Item = u32> + '_ {
-        (0..self.node_pool.len() as u32)
-            .filter(move |&n| self.present[n as usize] && self.node_pool[n as usize] == pool as u32)
     }
 
     fn ca_scan(&mut self, now: u64) {
@@ -292,19 +408,19 @@ impl Fleet<'_> {
             let Some(sc) = self.spec.scaling[p] else {
                 continue;
             };
-            // Scale-up for the pending pods this pool serves.
-            let pending: Vec<Resources> = (0..self.bound.len())
-                .filter(|&w| self.spec.workloads[w].pool == p)
-                .flat_map(|w| {
-                    std::iter::repeat_n(
-                        self.spec.workloads[w].spec.requests,
-                        self.pending[w] as usize,
-                    )
-                })
-                .collect();
-            let present = self.pool_nodes(p).count() as u32;
+            let present = self.present_count[p];
             let coming: u32 = self.in_flight[p].iter().map(|f| f.1).sum();
-            if !pending.is_empty() {
+            // Scale-up for the pending pods this pool serves.
+            if self.served[p].iter().any(|&w| self.pending[w] > 0) {
+                let pending: Vec<Resources> = self.served[p]
+                    .iter()
+                    .flat_map(|&w| {
+                        std::iter::repeat_n(
+                            self.spec.workloads[w].spec.requests,
+                            self.pending[w] as usize,
+                        )
+                    })
+                    .collect();
                 let (need, _) = ca::estimate(&pending, &self.templates[p]);
                 let room = sc.max.saturating_sub(present + coming);
                 let ask = need.saturating_sub(coming).min(room);
@@ -313,27 +429,37 @@ impl Fleet<'_> {
                     self.scale_down[p].added(now);
                 }
                 // A pool with pending pods it serves is not scaled down.
+                self.candidates[p].clear();
+                self.pool_changed[p] = true;
                 continue;
             }
-            // Scale-down: nodes under the threshold.
-            let pool = &self.spec.pools[p];
-            let alloc = pool.allocatable();
-            let usage = self.sched.node_usage();
-            let candidates: Vec<u32> = self
-                .pool_nodes(p)
-                .filter(|&n| {
-                    let u = &usage[n as usize];
-                    let util = ca::utilization(&u.requested, &alloc, alloc.gpus);
-                    let threshold = if alloc.gpus > 0 {
-                        cfg.gpu_utilization_threshold
-                    } else {
-                        cfg.utilization_threshold
-                    };
-                    util < threshold
-                })
-                .collect();
+            // Scale-down: nodes under the threshold (found again only after a change).
+            if self.pool_changed[p] {
+                self.pool_changed[p] = false;
+                let alloc = self.spec.pools[p].allocatable();
+                let threshold = if alloc.gpus > 0 {
+                    cfg.gpu_utilization_threshold
+                } else {
+                    cfg.utilization_threshold
+                };
+                let present = &self.present;
+                let node_pool = &self.node_pool;
+                let mut c = Vec::new();
+                for (n, u) in self.sched.node_usage().iter().enumerate() {
+                    if present.get(n) == Some(&true)
+                        && node_pool[n] == p as u32
+                        && ca::utilization(&u.requested, &alloc, alloc.gpus) < threshold
+                    {
+                        c.push(n as u32);
+                    }
+                }
+                self.candidates[p] = c;
+            }
             let removable = (present + coming).saturating_sub(sc.min);
-            for node in self.scale_down[p].scan(&cfg, now, &candidates, removable) {
+            let cands = std::mem::take(&mut self.candidates[p]);
+            let out = self.scale_down[p].scan(&cfg, now, &cands, removable);
+            self.candidates[p] = cands;
+            for node in out {
                 self.drain(p, node, now);
             }
         }
@@ -343,13 +469,25 @@ impl Fleet<'_> {
     /// some pod finds no other place.
     fn drain(&mut self, pool: usize, node: u32, now: u64) {
         let mut moved: Vec<(usize, Pod)> = Vec::new();
-        for w in 0..self.bound.len() {
+        for &w in &self.served[pool].clone() {
             let mut i = 0;
             while i < self.bound[w].len() {
                 if self.bound[w][i].node == node {
-                    let p = self.bound[w].remove(i);
-                    let _ = self.sched.release(p.id);
-                    moved.push((w, p));
+                    moved.push((w, self.remove_bound(w, i)));
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        // Pods of workloads served by other pools may sit here too.
+        for w in 0..self.bound.len() {
+            if self.spec.workloads[w].pool == pool {
+                continue;
+            }
+            let mut i = 0;
+            while i < self.bound[w].len() {
+                if self.bound[w][i].node == node {
+                    moved.push((w, self.remove_bound(w, i)));
                 } else {
                     i += 1;
                 }
@@ -362,46 +500,86 @@ impl Fleet<'_> {
             return;
         }
         self.present[node as usize] = false;
+        self.present_count[pool] -= 1;
         let mut failed = Vec::new();
+        let mut touched = Vec::new();
         for (w, p) in moved {
+            touched.push(w);
             match self.sched.bind(self.w_specs[w]) {
-                Ok(Some(b)) => self.bound[w].push(Pod {
-                    id: b.pod,
-                    node: b.node.0,
-                    // A moved pod starts again.
-                    ready_at: now + self.spec.workloads[w].readiness_s,
-                }),
+                // A moved pod starts again.
+                Ok(Some(b)) => self.push_bound(w, b.pod, b.node.0, now),
                 _ => failed.push((w, p)),
             }
         }
-        self.changed = true;
         if failed.is_empty() {
             self.run.nodes_removed[pool] += 1;
-            return;
-        }
-        // The autoscaler's simulation would have kept the node: it comes back (a fresh node of
-        // the same pool, interchangeable with the one taken) with the pods that found no place.
-        let ids = self.sched.add_nodes(PoolId::from_index(pool), 1);
-        let back = ids[0].0;
-        self.node_pool.push(pool as u32);
-        self.present.push(true);
-        self.node_ds.push(Vec::new());
-        self.place_daemonsets(back);
-        for (w, p) in failed {
-            match self.sched.bind_to(self.w_specs[w], NodeId(back), true) {
-                Ok(b) => self.bound[w].push(Pod {
-                    id: b.pod,
-                    node: back,
-                    ready_at: p.ready_at,
-                }),
-                Err(_) => self.pending[w] += 1,
+        } else {
+            // The autoscaler's simulation would have kept the node: it comes back (a fresh
+            // node of the same pool, interchangeable with the one taken) with the pods that
+            // found no place.
+            let back = self.sched.add_nodes(PoolId::from_index(pool), 1)[0].0;
+            self.new_node(pool, back);
+            for (w, p) in failed {
+                match self.sched.bind_to(self.w_specs[w], NodeId(back), true) {
+                    Ok(b) => {
+                        self.bound[w].push(Pod {
+                            id: b.pod,
+                            node: back,
+                            ready_at: p.ready_at,
+                        });
+                        if p.ready_at > now {
+                            self.starting[w].push_back((p.ready_at, b.pod));
+                            self.starting[w]
+                                .make_contiguous()
+                                .sort_unstable_by_key(|s| s.0);
+                        }
+                    }
+                    Err(_) => self.pending[w] += 1,
+                }
             }
+        }
+        self.touch_pool(pool, now);
+        touched.sort_unstable();
+        touched.dedup();
+        for w in touched {
+            self.touch_workload(w, now);
+        }
+    }
+
+    fn sample(&mut self, t: u64) {
+        for p in 0..self.spec.pools.len() {
+            let served = self.served[p].clone();
+            let (mut replicas, mut ready, mut pending) = (0, 0, 0);
+            for w in served {
+                replicas += self.desired[w];
+                ready += self.ready(w, t);
+                pending += self.pending[w];
+            }
+            self.run.samples.push(Sample {
+                t_s: t,
+                pool: p,
+                nodes: self.present_count[p],
+                provisioning: self.in_flight[p].iter().map(|f| f.1).sum(),
+                replicas,
+                ready,
+                pending,
+            });
         }
     }
 }
 
 /// Runs the fleet over the horizon.
 pub fn simulate(spec: &FleetSpec<'_>) -> FleetRun {
+    run(spec, true)
+}
+
+/// [`simulate`] with every HPA sync run, none skipped: the reference the skipping is checked
+/// against (a test compares them sample for sample) and the benchmark's same-run baseline.
+pub fn simulate_every_sync(spec: &FleetSpec<'_>) -> FleetRun {
+    run(spec, false)
+}
+
+fn run(spec: &FleetSpec<'_>, skip: bool) -> FleetRun {
     let streams = RngStreams::new(spec.seed);
     let mut sched = Scheduler::new(
         spec.pools,
@@ -418,33 +596,55 @@ pub fn simulate(spec: &FleetSpec<'_>) -> FleetRun {
     let node_pool: Vec<u32> = (0..n_nodes).map(|n| sched.pool_of(NodeId(n)).0).collect();
     let pools = spec.pools.len();
     let nw = spec.workloads.len();
+    let mut served = vec![Vec::new(); pools];
+    for (w, wl) in spec.workloads.iter().enumerate() {
+        if let Some(s) = served.get_mut(wl.pool) {
+            s.push(w);
+        }
+    }
     let mut f = Fleet {
         spec,
         sched,
         ds_specs,
         w_specs,
         bound: vec![Vec::new(); nw],
+        starting: vec![VecDeque::new(); nw],
         pending: spec.workloads.iter().map(|w| w.replicas).collect(),
         desired: spec.workloads.iter().map(|w| w.replicas).collect(),
+        quiet: vec![false; nw],
+        next_load: vec![0; nw],
+        skipped: vec![None; nw],
+        skip,
         node_pool,
         present: vec![true; n_nodes as usize],
         node_ds: vec![Vec::new(); n_nodes as usize],
+        present_count: spec.pools.iter().map(|p| p.count).collect(),
         in_flight: vec![Vec::new(); pools],
+        served,
         scale_down: vec![ScaleDown::default(); pools],
+        candidates: vec![Vec::new(); pools],
+        pool_changed: vec![true; pools],
         templates: Vec::new(),
         changed: true,
+        placed_a: vec![Area::default(); nw],
+        pending_a: vec![Area::default(); nw],
+        demanded_a: vec![Area::default(); nw],
+        nodes_a: vec![Area::default(); pools],
         run: FleetRun {
-            node_seconds: vec![0; pools],
-            placed_pod_seconds: vec![0; nw],
-            pending_pod_seconds: vec![0; nw],
-            demanded_pod_seconds: vec![0; nw],
             nodes_added: vec![0; pools],
             nodes_removed: vec![0; pools],
-            samples: Vec::new(),
+            peak_nodes: vec![0; pools],
+            ..FleetRun::default()
         },
     };
     for n in 0..n_nodes {
         f.place_daemonsets(n);
+    }
+    for p in 0..pools {
+        f.touch_pool(p, 0);
+    }
+    for w in 0..nw {
+        f.touch_workload(w, 0);
     }
     // A template node's room: allocatable less the DaemonSet pods that would land on it.
     f.templates = spec
@@ -469,63 +669,58 @@ pub fn simulate(spec: &FleetSpec<'_>) -> FleetRun {
         })
         .collect();
     let mut states = vec![HpaState::default(); nw];
-    let tick = gcd(
-        gcd(spec.hpa_sync_s.max(1), spec.ca.scan_interval_s.max(1)),
+    let (sync, scan, sample) = (
+        spec.hpa_sync_s.max(1),
+        spec.ca.scan_interval_s.max(1),
         spec.sample_s.max(1),
     );
+    let tick = gcd(gcd(sync, scan), sample);
     let mut t = 0;
     while t < spec.horizon_s {
         // 1. Nodes that join now.
         for p in 0..pools {
-            let (due, later): (Vec<_>, Vec<_>) = f.in_flight[p].iter().partition(|x| x.0 <= t);
-            f.in_flight[p] = later;
-            let n: u32 = due.iter().map(|x| x.1).sum();
-            if n > 0 {
-                f.add_nodes(p, n);
+            if f.in_flight[p].iter().any(|x| x.0 <= t) {
+                let n: u32 = f.in_flight[p]
+                    .iter()
+                    .filter(|x| x.0 <= t)
+                    .map(|x| x.1)
+                    .sum();
+                f.in_flight[p].retain(|x| x.0 > t);
+                f.add_nodes(p, n, t);
                 f.run.nodes_added[p] += n;
             }
         }
-        // 2. Pending pods.
-        if f.changed && f.pending.iter().any(|&p| p > 0) {
+        // 2. Pending pods, when something changed.
+        if f.changed {
             f.changed = false;
-            f.bind_pending(t);
+            if f.pending.iter().any(|&p| p > 0) {
+                f.bind_pending(t);
+            }
         }
         // 3. HPA.
-        if t % spec.hpa_sync_s.max(1) == 0 {
+        if t % sync == 0 {
             f.hpa_sync(&mut states, t);
-            f.bind_pending(t);
+            if f.changed {
+                f.bind_pending(t);
+            }
         }
         // 4. Cluster autoscaler.
-        if t % spec.ca.scan_interval_s.max(1) == 0 {
+        if t % scan == 0 {
             f.ca_scan(t);
             if f.changed {
                 f.bind_pending(t);
             }
         }
-        if t % spec.sample_s.max(1) == 0 {
-            f.run.samples.push(Sample {
-                t_s: t,
-                nodes: (0..pools).map(|p| f.pool_nodes(p).count() as u32).collect(),
-                replicas: f.desired.clone(),
-                ready: f
-                    .bound
-                    .iter()
-                    .map(|b| b.iter().filter(|p| p.ready_at <= t).count() as u32)
-                    .collect(),
-                pending: f.pending.clone(),
-            });
-        }
-        let dt = tick.min(spec.horizon_s - t);
-        for p in 0..pools {
-            f.run.node_seconds[p] += u64::from(f.pool_nodes(p).count() as u32) * dt;
-        }
-        for w in 0..nw {
-            f.run.placed_pod_seconds[w] += f.bound[w].len() as u64 * dt;
-            f.run.pending_pod_seconds[w] += u64::from(f.pending[w]) * dt;
-            f.run.demanded_pod_seconds[w] += u64::from(f.desired[w]) * dt;
+        if t % sample == 0 {
+            f.sample(t);
         }
         t += tick;
     }
+    let end = spec.horizon_s;
+    f.run.node_seconds = f.nodes_a.iter().map(|a| a.close(end)).collect();
+    f.run.placed_pod_seconds = f.placed_a.iter().map(|a| a.close(end)).collect();
+    f.run.pending_pod_seconds = f.pending_a.iter().map(|a| a.close(end)).collect();
+    f.run.demanded_pod_seconds = f.demanded_a.iter().map(|a| a.close(end)).collect();
     f.run
 }
 
@@ -608,16 +803,22 @@ mod tests {
             seed: 1,
         };
         let run = simulate(&spec);
-        let at = |t: u64| run.samples.iter().find(|s| s.t_s == t).unwrap();
-        assert_eq!((at(595).replicas[0], at(595).nodes[0]), (2, 1));
-        assert_eq!((at(600).replicas[0], at(600).pending[0]), (6, 3));
+        let at = |t: u64| {
+            run.samples
+                .iter()
+                .find(|s| s.t_s == t && s.pool == 0)
+                .unwrap()
+        };
+        assert_eq!((at(595).replicas, at(595).nodes), (2, 1));
         assert_eq!(
-            (at(655).nodes[0], at(660).nodes[0], at(660).pending[0]),
-            (1, 2, 0)
+            (at(600).replicas, at(600).pending, at(600).provisioning),
+            (6, 3, 1)
         );
-        assert_eq!(at(690).ready[0], 6);
-        assert_eq!((at(3880).replicas[0], at(3885).replicas[0]), (6, 2));
-        assert_eq!((at(4485).nodes[0], at(4490).nodes[0]), (2, 1));
+        assert_eq!((at(655).nodes, at(660).nodes, at(660).pending), (1, 2, 0));
+        assert_eq!((at(685).ready, at(690).ready), (3, 6));
+        assert_eq!((at(3880).replicas, at(3885).replicas), (6, 2));
+        assert_eq!((at(4485).nodes, at(4490).nodes), (2, 1));
+        assert_eq!(run.peak_nodes[0], 2);
         assert_eq!((run.nodes_added[0], run.nodes_removed[0]), (1, 1));
         // Node-seconds: node 0 throughout, node 1 from 660 s to 4,490 s.
         assert_eq!(run.node_seconds[0], 7200 + (4490 - 660));
@@ -633,6 +834,62 @@ mod tests {
 
     /// A fleet that cannot grow: the pods that do not fit stay pending, and the pod-seconds
     /// still add up; a fixed workload keeps its count.
+    /// Skipping the syncs of an HPA whose inputs did not change (with its recommendation held)
+    /// gives the run that syncs every 15 s, sample for sample, over a repeating day.
+    #[test]
+    fn skipping_quiet_syncs_changes_nothing() {
+        let mut pool = NodePool::new("web", 2, res(4000, 16 * 1024));
+        pool.max_pods = 110;
+        let pools = [pool];
+        let wl = |name: &str, rps: [f64; 3], target: u32| Workload {
+            name: name.into(),
+            spec: pod(700, 1024),
+            pool: 0,
+            replicas: 2,
+            hpa: Some(HpaSpec::new(
+                1,
+                30,
+                Metric::Resource,
+                Target::Utilization(target),
+            )),
+            covered_request_m: 700.0,
+            idle_m: 20.0,
+            m_per_rps: 7.0,
+            load: Load {
+                steps: vec![(0, rps[0]), (7200, rps[1]), (30_000, rps[2])],
+                period_s: Some(43_200),
+            },
+            readiness_s: 45,
+        };
+        let spec = FleetSpec {
+            pools: &pools,
+            scaling: vec![Some(PoolScaling {
+                min: 1,
+                max: 12,
+                provisioning_s: 90,
+            })],
+            daemonsets: vec![pod(150, 256)],
+            workloads: vec![
+                wl("a", [50.0, 400.0, 120.0], 60),
+                wl("b", [300.0, 80.0, 200.0], 50),
+            ],
+            horizon_s: 2 * 86_400,
+            hpa_sync_s: 15,
+            ca: CaConfig::default(),
+            sample_s: 15,
+            scheduler: SchedulerConfig::default(),
+            seed: 3,
+        };
+        let fast = run(&spec, true);
+        let full = simulate_every_sync(&spec);
+        assert_eq!(fast, full);
+        assert!(
+            fast.nodes_added[0] > 0 && fast.nodes_removed[0] > 0,
+            "{fast:?}"
+        );
+        assert!(fast.samples.iter().map(|s| s.replicas).max() > Some(10));
+    }
+
     #[test]
     fn a_fixed_pool_keeps_pods_pending_and_the_books_balance() {
         let pools = [NodePool::new("small", 2, res(2000, 8192))];
@@ -665,7 +922,7 @@ mod tests {
         assert_eq!(run.placed_pod_seconds[0], 2 * 3600);
         assert_eq!(run.pending_pod_seconds[0], 3600);
         assert_eq!(run.demanded_pod_seconds[0], 3 * 3600);
-        assert!(run.samples.iter().all(|s| s.pending == vec![1]));
+        assert!(run.samples.iter().all(|s| s.pending == 1 && s.nodes == 2));
     }
 
     #[test]
@@ -679,5 +936,8 @@ mod tests {
         assert_eq!(l.at(3600), 4.0);
         assert_eq!(l.at(86_400 + 3600), 4.0);
         assert_eq!(l.at(2 * 86_400 + 10), 1.0);
+        assert_eq!(l.at_with_next(10), (1.0, Some(3600)));
+        assert_eq!(l.at_with_next(4000), (4.0, Some(86_400)));
+        assert_eq!(Load::constant(3.0).at_with_next(5), (3.0, None));
     }
 }

@@ -283,6 +283,23 @@ fn limit_down(rules: &Rules, current: u32, changed_in: impl Fn(u32) -> (u32, u32
 }
 
 impl HpaState {
+    /// Whether every recommendation kept equals `replicas`: then a sync whose observation
+    /// recommends `replicas` again sets `replicas`, whatever the time. A caller may skip such
+    /// syncs while the observation does not change, and must then [`HpaState::hold`] the last
+    /// skipped one before the next sync it runs — the results are the same.
+    pub fn steady(&self, replicas: u32) -> bool {
+        self.recommendations.iter().all(|r| r.1 == replicas)
+    }
+
+    /// Records that syncs up to `at_s` recommended `replicas` without being run (they were
+    /// skipped as [`HpaState::steady`] allows): only the latest of equal recommendations decides
+    /// when the stabilisation windows let them go, so that one is kept.
+    pub fn hold(&mut self, at_s: u64, replicas: u32) {
+        if self.recommendations.back().is_none_or(|r| r.0 < at_s) {
+            self.recommendations.push_back((at_s, replicas));
+        }
+    }
+
     /// One sync at `now_s` (seconds): the replica count the HPA sets.
     pub fn sync(&mut self, spec: &HpaSpec, now_s: u64, o: &Observation) -> u32 {
         let current = o.replicas;
