@@ -3,8 +3,10 @@
 //! ([`cluster_autoscaler`]), each as Kubernetes' controller computes it; and [`fleet`], which
 //! steps a fleet through time with both, on the incremental scheduler: load per workload,
 //! readiness and provisioning delays, node agents on new nodes, drains, node-seconds and
-//! pod-seconds.
+//! pod-seconds; [`modes`] runs one fleet under several mesh modes (sidecar requests on every
+//! pod and in the HPA's `Resource` average, node agents on every node).
 
 pub mod cluster_autoscaler;
 pub mod fleet;
 pub mod hpa;
+pub mod modes;
