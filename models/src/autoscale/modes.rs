@@ -46,7 +46,7 @@ pub fn under_mode<'a>(base: &FleetSpec<'a>, mode: &ModeCosts) -> FleetSpec<'a> {
         .iter()
         .map(|w| {
             let mut spec = w.spec.clone();
-            spec.requests = spec.requests + mode.sidecar_request;
+            spec.requests += mode.sidecar_request;
             let with_sidecar = w.hpa.as_ref().is_some_and(|h| h.metric == Metric::Resource);
             let (covered, idle, per_rps) = if with_sidecar {
                 (
