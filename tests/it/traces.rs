@@ -54,3 +54,39 @@ fn replaying_the_code_trace_reproduces_count_and_rate() {
     // The window ends a mean gap after the last arrival: every request has answered.
     assert_eq!(r.completed, 8_819);
 }
+
+/// The conversation trace as a fleet's load (models::autoscale::fleet::Load): per-minute rates
+/// whose integral is the trace's request count times the scale, and whose peak is the busiest
+/// minute counted here independently.
+#[test]
+fn the_conversation_trace_becomes_a_per_minute_load() {
+    use meshsim_models::autoscale::fleet::Load;
+    let offsets = load_trace(
+        &data_file("azure-llm/AzureLLMInferenceTrace_conv.csv"),
+        "TIMESTAMP",
+    )
+    .unwrap();
+    let load = Load::from_arrivals(&offsets, 60, 50.0, None);
+    let mut integral = 0.0;
+    for w in load.steps.windows(2) {
+        integral += w[0].1 * (w[1].0 - w[0].0) as f64;
+    }
+    assert_eq!(load.steps.last().unwrap().1, 0.0, "nothing after the trace");
+    assert!(
+        (integral - 50.0 * offsets.len() as f64).abs() < 1e-6 * integral,
+        "{integral}"
+    );
+    let mut per_minute = std::collections::BTreeMap::<u64, u64>::new();
+    for &t in offsets.iter() {
+        *per_minute.entry(t / 60_000_000_000).or_default() += 1;
+    }
+    let busiest = *per_minute.values().max().unwrap() as f64 * 50.0 / 60.0;
+    let peak = load.steps.iter().map(|s| s.1).fold(0.0, f64::max);
+    assert_eq!(peak, busiest);
+    // About an hour of trace: 58 one-minute bins or so, at ≈ 5.53 × 50 ≈ 277 rps on average.
+    assert!(
+        (57..=59).contains(&per_minute.len()),
+        "{}",
+        per_minute.len()
+    );
+}

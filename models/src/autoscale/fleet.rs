@@ -53,6 +53,48 @@ impl Load {
         }
     }
 
+    /// The load of a trace of arrival instants (nanoseconds from the trace's start, sorted, as
+    /// `meshsim_scenarios::trace::load_trace` reads the Azure LLM traces): arrivals counted in
+    /// bins of `bin_s` seconds, as requests per second, times `scale` (a trace of one service
+    /// scaled to a fleet's). Bins with the same rate as the previous one are merged; the load
+    /// repeats every `period_s` when set (a day of trace replayed every day).
+    pub fn from_arrivals(
+        offsets_ns: &[u64],
+        bin_s: u64,
+        scale: f64,
+        period_s: Option<u64>,
+    ) -> Load {
+        let bin_s = bin_s.max(1);
+        let bin_ns = bin_s.saturating_mul(1_000_000_000);
+        let mut steps: Vec<(u64, f64)> = Vec::new();
+        let mut last_end: Option<u64> = None;
+        let mut i = 0;
+        while i < offsets_ns.len() {
+            let b = offsets_ns[i] / bin_ns;
+            let j = offsets_ns[i..].partition_point(|&t| t / bin_ns == b) + i;
+            let rps = (j - i) as f64 * scale / bin_s as f64;
+            let at = b * bin_s;
+            // Empty bins before this one carry no load.
+            match last_end {
+                Some(e) if e < at => steps.push((e, 0.0)),
+                None if at > 0 => steps.push((0, 0.0)),
+                _ => {}
+            }
+            if steps.last().is_none_or(|s| s.1 != rps) {
+                steps.push((at, rps));
+            }
+            last_end = Some(at + bin_s);
+            i = j;
+        }
+        // The last bin ends; past it the trace sends nothing.
+        if let Some(end) = last_end
+            && period_s.is_none_or(|p| end < p)
+        {
+            steps.push((end, 0.0));
+        }
+        Load { steps, period_s }
+    }
+
     /// The load at `t_s`.
     pub fn at(&self, t_s: u64) -> f64 {
         self.at_with_next(t_s).0
@@ -939,5 +981,30 @@ mod tests {
         assert_eq!(l.at_with_next(10), (1.0, Some(3600)));
         assert_eq!(l.at_with_next(4000), (4.0, Some(86_400)));
         assert_eq!(Load::constant(3.0).at_with_next(5), (3.0, None));
+    }
+
+    /// Arrivals at 0.5, 1, 1.5 s (bin 0), none in bin 1, 2.2 and 2.9 s (bin 2), binned by 1 s
+    /// and scaled by 10: 30 rps, 0, 20 rps, then nothing past 3 s.
+    #[test]
+    fn a_trace_becomes_a_load_per_bin() {
+        let s = |x: f64| (x * 1e9) as u64;
+        let l = Load::from_arrivals(&[s(0.5), s(0.99), s(0.999), s(2.2), s(2.9)], 1, 10.0, None);
+        assert_eq!(l.steps, vec![(0, 30.0), (1, 0.0), (2, 20.0), (3, 0.0)]);
+        assert_eq!(
+            (l.at(0), l.at(1), l.at(2), l.at(3), l.at(100)),
+            (30.0, 0.0, 20.0, 0.0, 0.0)
+        );
+        // Equal neighbouring bins merge; a trace that starts late starts at 0 rps.
+        let l = Load::from_arrivals(
+            &[s(60.0), s(61.0), s(125.0), s(130.0)],
+            60,
+            1.0,
+            Some(86_400),
+        );
+        let r = 2.0 / 60.0;
+        assert_eq!(l.steps, vec![(0, 0.0), (60, r), (180, 0.0)]);
+        // A gap after merged bins: 0 from the end of the last bin with arrivals.
+        let l = Load::from_arrivals(&[s(0.1), s(1.1), s(3.5)], 1, 1.0, None);
+        assert_eq!(l.steps, vec![(0, 1.0), (2, 0.0), (3, 1.0), (4, 0.0)]);
     }
 }
