@@ -231,6 +231,14 @@ fn a_plan_writes_a_report_and_without_charts_it_says_nothing_of_them() {
     let html = std::fs::read_to_string(d.path().join("bare/report.html")).unwrap();
     assert_eq!(html.matches("<figure>").count(), 0);
     assert!(html.contains("<caption>Strategies compared</caption>"));
+    // Rebuilt from plan.json (computed again, without latency as plan-latency.csv shows): the
+    // charts come back and the page is the one the plan with charts wrote.
+    let o = meshsim(d.path(), &["report", "bare"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("bare/report.html")).unwrap(),
+        std::fs::read_to_string(d.path().join("out/report.html")).unwrap()
+    );
 }
 
 /// A sweep's page: the best mode's mean figure over the points (recomputed here from
