@@ -3,6 +3,7 @@
 
 mod architecture;
 mod audit;
+mod autoscale;
 mod calibration;
 mod data;
 mod fuzz;

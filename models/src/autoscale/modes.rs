@@ -2,24 +2,36 @@
 //! (a sidecar's added), what its HPA measures (with `Resource` the sidecar's usage and request
 //! enter the average, with `ContainerResource` only the application's), and the node agents on
 //! every node (ztunnel, istio-cni) — so the same load gives each mode its own replicas, nodes
-//! and node-hours.
+//! and node-hours. [`ModeCosts::from_run`] takes a mode's figures from the placement
+//! `meshsim run` makes (the same requests, right-sized or not), and [`fleet_workload`] turns a
+//! scenario's workload into a fleet one.
 
-use super::fleet::{FleetRun, FleetSpec, Workload};
-use super::hpa::Metric;
+use super::fleet::{FleetRun, FleetSpec, Load, Workload};
+use super::hpa::{HpaSpec, Metric};
+use crate::cluster::Workload as ClusterWorkload;
+use crate::mesh::MeshConfig;
+use crate::packing::{Component, ModeRun};
 use crate::resources::Resources;
 use crate::scheduler::PodSpec;
+
+/// One workload's sidecar under a mode (all zero without one).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sidecar {
+    /// Its request.
+    pub request: Resources,
+    /// Its CPU at no load, millicores.
+    pub idle_m: f64,
+    /// Its CPU per request per second the workload serves (what it sends included), millicores.
+    pub m_per_rps: f64,
+}
 
 /// What a mesh mode adds, in the terms the fleet run needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModeCosts {
     /// Mode name (`sidecar`, `ambient`, …).
     pub name: String,
-    /// Per pod: the sidecar's request (zero without one).
-    pub sidecar_request: Resources,
-    /// Per pod: the sidecar's CPU at no load, millicores.
-    pub sidecar_idle_m: f64,
-    /// The sidecars' CPU per request per second, millicores.
-    pub sidecar_m_per_rps: f64,
+    /// Per workload (in the fleet's order), its sidecar; a workload past the end has none.
+    pub sidecars: Vec<Sidecar>,
     /// Pods on every node (node agents), placed before any workload pod.
     pub node_agents: Vec<PodSpec>,
 }
@@ -29,11 +41,105 @@ impl ModeCosts {
     pub fn none() -> ModeCosts {
         ModeCosts {
             name: "none".into(),
-            sidecar_request: Resources::ZERO,
-            sidecar_idle_m: 0.0,
-            sidecar_m_per_rps: 0.0,
+            sidecars: Vec::new(),
             node_agents: Vec::new(),
         }
+    }
+
+    /// A mode's figures from its placement: each workload's sidecar request as placed, its CPU
+    /// from the mode's sidecar model (base, and per 1,000 requests through the proxy — what
+    /// the workload serves and sends), and the node agents' requests per node.
+    pub fn from_run(workloads: &[ClusterWorkload], mesh: &MeshConfig, run: &ModeRun) -> ModeCosts {
+        let sidecars = workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let request = run
+                    .sidecar_requests
+                    .get(i)
+                    .copied()
+                    .unwrap_or(Resources::ZERO);
+                let ns = run.namespace_modes.get(i).copied();
+                match ns.and_then(|n| mesh.sidecar_costs(n)) {
+                    Some(c) if request != Resources::ZERO => {
+                        let through = if w.rps_per_replica > 0.0 {
+                            (w.rps_per_replica + w.outbound_rps_per_replica) / w.rps_per_replica
+                        } else {
+                            0.0
+                        };
+                        Sidecar {
+                            request,
+                            idle_m: c.base_cpu_milli,
+                            m_per_rps: c.cpu_milli_per_1000_rps / 1000.0 * through,
+                        }
+                    }
+                    _ => Sidecar::default(),
+                }
+            })
+            .collect();
+        let per_node = |c: Component| -> Option<Resources> {
+            let cost = run.costs.get(&c)?;
+            let n = u32::try_from(cost.count).ok().filter(|n| *n > 0)?;
+            Some(Resources::cpu_mem(
+                cost.request.cpu_milli / u64::from(n),
+                cost.request.memory_bytes / u64::from(n),
+            ))
+        };
+        let node_agents = [
+            Component::Ztunnel,
+            Component::IstioCni,
+            Component::CiliumAgent,
+        ]
+        .into_iter()
+        .filter_map(per_node)
+        .map(|r| PodSpec {
+            requests: r,
+            tolerations: vec![crate::cluster::Toleration::everything()],
+            ..PodSpec::default()
+        })
+        .collect();
+        ModeCosts {
+            name: run.mode.as_str().into(),
+            sidecars,
+            node_agents,
+        }
+    }
+}
+
+/// A scenario's workload as a fleet workload without a mesh: the application's pod, its CPU
+/// request as what the HPA covers, and its CPU use driven by load — `usage.cpu` at the
+/// replica's `rps`, so `usage.cpu ÷ rps` per request per second (a workload serving no
+/// requests uses `usage.cpu` whatever the load).
+pub fn fleet_workload(
+    w: &ClusterWorkload,
+    replicas: u32,
+    pool: usize,
+    hpa: Option<HpaSpec>,
+    load: Load,
+    readiness_s: u64,
+) -> Workload {
+    let (idle_m, m_per_rps) = if w.rps_per_replica > 0.0 {
+        (0.0, w.usage.cpu_milli / w.rps_per_replica)
+    } else {
+        (w.usage.cpu_milli, 0.0)
+    };
+    Workload {
+        name: w.name.clone(),
+        spec: PodSpec {
+            requests: w.requests,
+            node_selector: w.node_selector.clone(),
+            tolerations: w.tolerations.clone(),
+            max_per_node: w.max_per_node,
+            gpu_models: Vec::new(),
+        },
+        pool,
+        replicas,
+        hpa,
+        covered_request_m: w.requests.cpu_milli as f64,
+        idle_m,
+        m_per_rps,
+        load,
+        readiness_s,
     }
 }
 
@@ -44,15 +150,17 @@ pub fn under_mode<'a>(base: &FleetSpec<'a>, mode: &ModeCosts) -> FleetSpec<'a> {
     let workloads = base
         .workloads
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
+            let sc = mode.sidecars.get(i).copied().unwrap_or_default();
             let mut spec = w.spec.clone();
-            spec.requests += mode.sidecar_request;
+            spec.requests += sc.request;
             let with_sidecar = w.hpa.as_ref().is_some_and(|h| h.metric == Metric::Resource);
             let (covered, idle, per_rps) = if with_sidecar {
                 (
-                    w.covered_request_m + mode.sidecar_request.cpu_milli as f64,
-                    w.idle_m + mode.sidecar_idle_m,
-                    w.m_per_rps + mode.sidecar_m_per_rps,
+                    w.covered_request_m + sc.request.cpu_milli as f64,
+                    w.idle_m + sc.idle_m,
+                    w.m_per_rps + sc.m_per_rps,
                 )
             } else {
                 (w.covered_request_m, w.idle_m, w.m_per_rps)
@@ -138,9 +246,11 @@ mod tests {
     fn sidecar() -> ModeCosts {
         ModeCosts {
             name: "sidecar".into(),
-            sidecar_request: res(100, 128),
-            sidecar_idle_m: 2.0,
-            sidecar_m_per_rps: 0.2,
+            sidecars: vec![Sidecar {
+                request: res(100, 128),
+                idle_m: 2.0,
+                m_per_rps: 0.2,
+            }],
             node_agents: Vec::new(),
         }
     }
