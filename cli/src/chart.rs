@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 /// Okabe and Ito's colour-blind-safe palette, in the order series take it: blue, orange,
@@ -33,6 +33,25 @@ pub fn category_at(categories: &[String], x: f64) -> String {
     } else {
         String::new()
     }
+}
+
+/// The legend every chart draws: the series' names in a white box with a black border.
+pub fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font_size))
+        .position(position)
+        .draw()
 }
 
 /// A drawing that can go to any plotters backend.

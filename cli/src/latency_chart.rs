@@ -184,14 +184,7 @@ impl Draw for Intervals {
                 .map_err(err)?;
         }
         if self.series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 13))
-                .position(SeriesLabelPosition::UpperLeft)
-                .draw()
-                .map_err(err)?;
+            crate::chart::legend(&mut chart, SeriesLabelPosition::UpperLeft, 13).map_err(err)?;
         }
         root.present().map_err(err)?;
         Ok(())
@@ -289,14 +282,7 @@ impl Draw for Distribution {
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(err)?;
+        crate::chart::legend(&mut chart, SeriesLabelPosition::LowerRight, 13).map_err(err)?;
         root.present().map_err(err)?;
         Ok(())
     }

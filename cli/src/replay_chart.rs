@@ -53,14 +53,7 @@ where
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
             });
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(err)?;
+    crate::chart::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14).map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
 }

@@ -99,14 +99,7 @@ impl Draw for Response {
                     .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
+        crate::chart::legend(&mut chart, SeriesLabelPosition::UpperLeft, 13).map_err(err)?;
         root.present().map_err(err)?;
         Ok(())
     }

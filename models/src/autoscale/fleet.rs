@@ -511,21 +511,13 @@ impl Fleet<'_> {
     /// some pod finds no other place.
     fn drain(&mut self, pool: usize, node: u32, now: u64) {
         let mut moved: Vec<(usize, Pod)> = Vec::new();
-        for &w in &self.served[pool].clone() {
-            let mut i = 0;
-            while i < self.bound[w].len() {
-                if self.bound[w][i].node == node {
-                    moved.push((w, self.remove_bound(w, i)));
-                } else {
-                    i += 1;
-                }
-            }
-        }
-        // Pods of workloads served by other pools may sit here too.
-        for w in 0..self.bound.len() {
-            if self.spec.workloads[w].pool == pool {
-                continue;
-            }
+        // The pool's own workloads first, then any other's pods that sit here too.
+        let order: Vec<usize> = self.served[pool]
+            .iter()
+            .copied()
+            .chain((0..self.bound.len()).filter(|&w| self.spec.workloads[w].pool != pool))
+            .collect();
+        for w in order {
             let mut i = 0;
             while i < self.bound[w].len() {
                 if self.bound[w][i].node == node {
@@ -767,12 +759,13 @@ fn run(spec: &FleetSpec<'_>, skip: bool) -> FleetRun {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::autoscale::hpa::{Metric, Target};
     use crate::resources::MIB;
 
-    fn res(cpu_m: u64, mem_mib: u64) -> Resources {
+    /// CPU (millicores) and memory (MiB), no GPU.
+    pub(in crate::autoscale) fn res(cpu_m: u64, mem_mib: u64) -> Resources {
         Resources {
             cpu_milli: cpu_m,
             memory_bytes: mem_mib * MIB,

@@ -195,20 +195,11 @@ pub fn compare(base: &FleetSpec<'_>, modes: &[ModeCosts]) -> Vec<FleetRun> {
 mod tests {
     use super::*;
     use crate::autoscale::cluster_autoscaler::CaConfig;
+    use crate::autoscale::fleet::tests::res;
     use crate::autoscale::fleet::{Load, PoolScaling};
     use crate::autoscale::hpa::{HpaSpec, Target};
     use crate::cluster::NodePool;
-    use crate::resources::MIB;
     use crate::scheduler::SchedulerConfig;
-
-    fn res(cpu_m: u64, mem_mib: u64) -> Resources {
-        Resources {
-            cpu_milli: cpu_m,
-            memory_bytes: mem_mib * MIB,
-            gpus: 0,
-            gpu_milli: 0,
-        }
-    }
 
     fn base<'a>(pools: &'a [NodePool], metric: Metric) -> FleetSpec<'a> {
         FleetSpec {
