@@ -8,6 +8,8 @@
 mod audit;
 mod chart;
 mod cost_chart;
+mod day_chart;
+mod day_report;
 mod font;
 mod init;
 mod job;
@@ -209,6 +211,7 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                 rules: Default::default(),
                 latency: None,
                 traces: Vec::new(),
+                autoscaling: None,
             };
             let file = meshsim_scenarios::render::render(&scenario);
             let text = toml::to_string(&toml::Table::from_iter([(

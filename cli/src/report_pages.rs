@@ -107,6 +107,7 @@ pub fn run_page(
     rows: &[SummaryRow],
     rr: &StudyResult,
     dir: &Path,
+    day: Option<crate::day_report::DaySection>,
 ) -> Report {
     let header = [
         "mode",
@@ -273,25 +274,35 @@ pub fn run_page(
         .iter()
         .find(|r| r.is_current)
         .map_or("none", |r| r.mode.as_str());
+    let mut headline = {
+        let h = run_headline(rows);
+        format!("{}{}.", h[..1].to_uppercase(), &h[1..])
+    };
+    let mut tables = vec![Table {
+        caption: format!("Modes compared: {}", modes.join(", ")),
+        header,
+        rows: table_rows,
+    }];
+    let mut assumptions = vec![
+        format!("the current mode is {current}: every recovered, saving and payback figure is against it"),
+        "savings are at equal replicas: the nodes each mode needs to place the current mode's replicas under the scenario's capacity rules (headroom, floors, N+1), at their price".into(),
+        "recovered GPU capacity is valued as capacity, not cash: cash needs nodes to be removed".into(),
+        "the payback divides the whole migration cost by the saving, as if every namespace moved at once; meshsim plan schedules the waves".into(),
+    ];
+    if let Some(d) = day {
+        headline = format!("{headline} {}.", d.headline);
+        tables.push(d.table);
+        charts.extend(d.chart);
+        assumptions.extend(d.assumptions);
+        not_modelled.extend(d.not_modelled);
+    }
     Report {
         title: format!("meshsim run — {}", s.name),
         question: s.description.clone(),
-        headline: {
-            let h = run_headline(rows);
-            format!("{}{}.", h[..1].to_uppercase(), &h[1..])
-        },
-        tables: vec![Table {
-            caption: format!("Modes compared: {}", modes.join(", ")),
-            header,
-            rows: table_rows,
-        }],
+        headline,
+        tables,
         charts,
-        assumptions: vec![
-            format!("the current mode is {current}: every recovered, saving and payback figure is against it"),
-            "savings are at equal replicas: the nodes each mode needs to place the current mode's replicas under the scenario's capacity rules (headroom, floors, N+1), at their price".into(),
-            "recovered GPU capacity is valued as capacity, not cash: cash needs nodes to be removed".into(),
-            "the payback divides the whole migration cost by the saving, as if every namespace moved at once; meshsim plan schedules the waves".into(),
-        ],
+        assumptions,
         warnings: rr.warnings.clone(),
         not_modelled,
         footer: footer(s, path, "meshsim run"),

@@ -122,7 +122,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     staged.commit().map_err(Failure::Other)?;
     if !args.quiet {
         let files = format!(
-            "summary, pools, components, pending, latency, proxies, stations, namespaces (.csv and .parquet), run.json, report.html{}",
+            "summary, pools, components, pending, latency, proxies, stations, namespaces{} (.csv and .parquet), run.json, report.html{}",
+            if s.autoscaling.is_some() {
+                ", timeline, autoscaling"
+            } else {
+                ""
+            },
             if args.no_plots {
                 ""
             } else {
@@ -187,6 +192,19 @@ pub fn write_outputs(
             rows::usd_per_vcpu_month(&s.cluster),
         ))?,
     )?;
+    // The day, with `[autoscaling]`.
+    let day = s.autoscaling.as_ref().map(|a| {
+        use meshsim_models::rows::autoscale;
+        (
+            autoscale::timeline(&info, &s.cluster, &rr.days),
+            autoscale::summary(&info, &s.cluster, s.current, a.spec.horizon_s, &rr.days),
+            a.spec.horizon_s,
+        )
+    });
+    if let Some((timeline, summary, _)) = &day {
+        staged.table("timeline", &mut tables::frame(timeline)?)?;
+        staged.table("autoscaling", &mut tables::frame(summary)?)?;
+    }
     let run_json = serde_json::json!({
         "schema_version": meshsim_models::rows::SCHEMA_VERSION,
         "meshsim_version": env!("CARGO_PKG_VERSION"),
@@ -202,10 +220,20 @@ pub fn write_outputs(
     text.push('\n');
     staged.bytes("run.json", text.as_bytes())?;
     let dir = staged.staging_dir().to_path_buf();
+    let mut day_alt = None;
     if plots {
         crate::plots::draw(&dir, &s.name, &summary, rr)?;
+        if let Some((timeline, _, horizon)) = &day
+            && let Some(c) = crate::day_chart::DayChart::of(&s.name, timeline, *horizon)
+        {
+            crate::chart::save(&dir, "nodes-over-time", c.size(), &c)?;
+            day_alt = Some(c.alt());
+        }
     }
-    let page = crate::report_pages::run_page(s, path, &summary, rr, &dir);
+    let section = day
+        .as_ref()
+        .and_then(|(_, rows, _)| crate::day_report::section(s, rows, day_alt, &dir));
+    let page = crate::report_pages::run_page(s, path, &summary, rr, &dir, section);
     staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())
 }

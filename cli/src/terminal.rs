@@ -213,6 +213,44 @@ pub fn print_summary(
             r[i].roi.map_or("–".into(), |x| money(x.net_horizon_usd))
         });
     }
+    if let Some(a) = &s.autoscaling
+        && rr.days.len() == r.len()
+    {
+        let info = meshsim_models::rows::RunInfo {
+            scenario: &s.name,
+            seed: s.seed,
+        };
+        let all: Vec<_> = meshsim_models::rows::autoscale::summary(
+            &info,
+            &s.cluster,
+            s.current,
+            a.spec.horizon_s,
+            &rr.days,
+        )
+        .into_iter()
+        .filter(|x| x.pool == "all")
+        .collect();
+        let h = meshsim_scenarios::units::format_duration(
+            meshsim_core::time::SimDuration::from_secs(a.spec.horizon_s),
+        );
+        row(&format!("autoscaled over {h}: node-hours"), &|i| {
+            format!("{:.1}", all[i].node_hours)
+        });
+        row("  peak nodes", &|i| all[i].peak_nodes.to_string());
+        row("  pod-hours waiting for a node", &|i| {
+            format!("{:.1}", all[i].pending_pod_hours)
+        });
+        row("  cost, scaled to a month ($/month)", &|i| {
+            money(all[i].cost_usd_per_month)
+        });
+        row(&format!("  saving vs {cur} ($/month)"), &|i| {
+            if r[i].is_current {
+                "–".into()
+            } else {
+                all[i].savings_usd_per_month.map_or("–".into(), money)
+            }
+        });
+    }
     let lat = &rr.latency;
     let detail = &rr.latency_detail;
     if !detail.is_empty() {

@@ -45,6 +45,8 @@ pub struct StudySpec<'a> {
     pub rules: &'a CapacityRules,
     /// Request simulation, when the scenario has traffic.
     pub latency: Option<&'a LatencySpec>,
+    /// The fleet over time, when the scenario has `[autoscaling]`.
+    pub autoscaling: Option<&'a crate::autoscale::day::DaySpec>,
 }
 
 /// What to include beyond the headline.
@@ -118,6 +120,8 @@ pub struct StudyResult {
     /// What the reader must know before trusting a figure: modes that do not fit, requests
     /// that failed and why, inputs the simulation cut or reads two ways.
     pub warnings: Vec<String>,
+    /// Per mode, its day (empty without `[autoscaling]`).
+    pub days: Vec<crate::autoscale::day::ModeDay>,
 }
 
 /// Why a study could not finish.
@@ -142,7 +146,7 @@ pub fn steps(s: &StudySpec<'_>) -> u64 {
     } else {
         0
     };
-    modes * if s.nodes_required { 2 } else { 1 } + lat
+    modes * if s.nodes_required { 2 } else { 1 } + lat + if s.autoscaling.is_some() { modes } else { 0 }
 }
 
 /// Runs the study.
@@ -250,6 +254,27 @@ pub fn run(
     } else {
         Vec::new()
     };
+    let days = match s.autoscaling {
+        None => Vec::new(),
+        Some(day) => {
+            progress.phase("the fleet over time");
+            let reference = results.iter().position(|r| r.is_current).unwrap_or(0);
+            let days = crate::autoscale::day::run(
+                s.cluster,
+                s.mesh,
+                day,
+                &runs,
+                reference,
+                s.scheduler,
+                s.seed,
+            );
+            for _ in &days {
+                progress.step();
+            }
+            day_warnings(s, &days, &mut warnings);
+            days
+        }
+    };
     Ok(StudyResult {
         results,
         runs,
@@ -257,6 +282,7 @@ pub fn run(
         latency_detail,
         migration,
         warnings,
+        days,
     })
 }
 
@@ -443,4 +469,63 @@ fn simulate_latency(
         detail.push(ml);
     }
     Ok((cells, detail))
+}
+
+/// What the reader of a day must know: a mode whose pods waited for room (its node-hours are
+/// lower for it), a pool that stayed at its maximum.
+fn day_warnings(
+    s: &StudySpec<'_>,
+    days: &[crate::autoscale::day::ModeDay],
+    warnings: &mut Vec<String>,
+) {
+    // Replica-hours that differ from the current mode's: the savings then compare different
+    // replica counts (a `Resource` metric averages the sidecar in).
+    let reference = s
+        .current
+        .and_then(|c| days.iter().find(|d| d.mode == c));
+    if let Some(r) = reference {
+        for d in days.iter().filter(|d| d.mode != r.mode) {
+            for (w, w_name) in s.cluster.workloads.iter().map(|w| &w.name).enumerate() {
+                let a = r.fleet.demanded_pod_seconds[w] as f64;
+                let b = d.fleet.demanded_pod_seconds[w] as f64;
+                if a > 0.0 && (b - a).abs() > 0.01 * a {
+                    warnings.push(format!(
+                        "{}: `{w_name}` runs {:+.1} % replica-hours against {} ({:.1} h against {:.1} h): its HPA sees a different utilisation (with a `Resource` metric the sidecar is in the average), so the day's savings compare different replica counts",
+                        d.mode.as_str(),
+                        100.0 * (b - a) / a,
+                        r.mode.as_str(),
+                        b / 3600.0,
+                        a / 3600.0
+                    ));
+                }
+            }
+        }
+    }
+    for d in days {
+        let pending: u64 = d.fleet.pending_pod_seconds.iter().sum();
+        let demanded: u64 = d.fleet.demanded_pod_seconds.iter().sum();
+        if demanded > 0 && pending * 1000 > demanded {
+            warnings.push(format!(
+                "{}: {:.1} pod-hours ({:.2} % of those demanded) waited for a node over the horizon, while new nodes were provisioned or a pool was at its maximum (see autoscaling.csv)",
+                d.mode.as_str(),
+                pending as f64 / 3600.0,
+                100.0 * pending as f64 / demanded as f64
+            ));
+        }
+        if let Some(day) = s.autoscaling {
+            for (p, sc) in day.pools.iter().enumerate() {
+                if let Some(sc) = sc
+                    && d.fleet.peak_nodes[p] >= sc.max
+                    && pending > 0
+                {
+                    warnings.push(format!(
+                        "{}: pool `{}` reached its maximum of {} nodes with pods pending",
+                        d.mode.as_str(),
+                        s.cluster.pools[p].name,
+                        sc.max
+                    ));
+                }
+            }
+        }
+    }
 }

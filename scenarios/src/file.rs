@@ -86,6 +86,16 @@ choice!(
     }
 );
 
+choice!(
+    /// `metric = "…"` of an HPA.
+    HpaMetricKind, "HPA metric", {
+        /// `Resource`: utilisation over every container of the pod (a sidecar's included).
+        Resource,
+        /// `ContainerResource`: the application container's alone.
+        ContainerResource,
+    }
+);
+
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +129,9 @@ pub struct ScenarioFile {
     /// Entry traffic.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traffic: Vec<Spanned<TrafficSection>>,
+    /// The fleet over time: load, HPAs, the cluster autoscaler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Spanned<AutoscalingSection>>,
 }
 
 /// `[scenario]`.
@@ -794,6 +807,156 @@ pub struct ScheduleStep {
     pub at: Duration,
     /// Rate, per second.
     pub rate: f64,
+}
+
+/// `[autoscaling]`: the fleet over time.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalingSection {
+    /// Simulated time.
+    pub horizon: Spanned<Duration>,
+    /// HPA sync period (default 15s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hpa_sync: Option<Spanned<Duration>>,
+    /// Timeline sampling interval (default 1m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Spanned<Duration>>,
+    /// istiod scaled by its HPA (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istiod_hpa: Option<bool>,
+    /// Each waypoint's HPA (default: none, fixed replicas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waypoint_hpa: Option<Spanned<HpaSection>>,
+    /// The cluster autoscaler's flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_autoscaler: Option<ClusterAutoscalerSection>,
+    /// Per pool name: its autoscaling bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pools: Option<BTreeMap<String, Spanned<PoolScalingSection>>>,
+    /// Per workload name: its HPA, readiness and load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<BTreeMap<String, Spanned<WorkloadScalingSection>>>,
+}
+
+/// `[autoscaling.cluster_autoscaler]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterAutoscalerSection {
+    /// `--scan-interval` (default 10s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_interval: Option<Spanned<Duration>>,
+    /// `--scale-down-utilization-threshold` (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilization_threshold: Option<Spanned<f64>>,
+    /// `--scale-down-gpu-utilization-threshold` (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_utilization_threshold: Option<Spanned<f64>>,
+    /// `--scale-down-unneeded-time` (default 10m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unneeded_time: Option<Spanned<Duration>>,
+    /// `--scale-down-delay-after-add` (default 10m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_after_add: Option<Spanned<Duration>>,
+}
+
+/// `[autoscaling.pools.NAME]`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PoolScalingSection {
+    /// Fewest nodes.
+    pub min: Spanned<i64>,
+    /// Most nodes.
+    pub max: Spanned<i64>,
+    /// From the autoscaler's request to the node's joining (default 2m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<Spanned<Duration>>,
+}
+
+/// An HPA (`autoscaling/v2`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HpaSection {
+    /// `minReplicas`.
+    pub min: Spanned<i64>,
+    /// `maxReplicas`.
+    pub max: Spanned<i64>,
+    /// `resource` (default) or `container-resource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<HpaMetricKind>,
+    /// Target CPU utilisation, percent of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_utilization: Option<Spanned<i64>>,
+    /// Target average CPU per pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_average_value: Option<Spanned<Cpu>>,
+    /// Tolerance (default 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<Spanned<f64>>,
+    /// `behavior.scaleUp.stabilizationWindowSeconds` (default 0s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_up_stabilization: Option<Spanned<Duration>>,
+    /// `behavior.scaleDown.stabilizationWindowSeconds` (default 5m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_stabilization: Option<Spanned<Duration>>,
+}
+
+/// `[autoscaling.workloads.NAME]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadScalingSection {
+    /// Its HPA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hpa: Option<Spanned<HpaSection>>,
+    /// From a pod's binding to its readiness (default 0s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Spanned<Duration>>,
+    /// Its load over time (default: replicas × rps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<Spanned<LoadSection>>,
+}
+
+/// A load over time: a constant `rate`, a `schedule`, or a `trace`; optionally times a
+/// `profile` of factors.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSection {
+    /// Constant rate, requests per second over all replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Spanned<f64>>,
+    /// Piecewise-constant rate: `[{ at = "0s", rate = 100 }, …]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<Spanned<ScheduleStep>>>,
+    /// Trace: CSV path, relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Spanned<String>>,
+    /// Trace: timestamp column (default `TIMESTAMP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Trace: rate multiplier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Spanned<f64>>,
+    /// Trace: bin width (default 1m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<Spanned<Duration>>,
+    /// Repeat period of the schedule or trace (default: none — played once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Spanned<Duration>>,
+    /// Factors the load is multiplied by: `[{ at = "0h", factor = 0.3 }, …]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Vec<Spanned<ProfileStep>>>,
+    /// Repeat period of the profile (default 24h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_period: Option<Spanned<Duration>>,
+}
+
+/// One step of a load profile.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileStep {
+    /// Start of the step.
+    pub at: Duration,
+    /// Factor the load is multiplied by.
+    pub factor: f64,
 }
 
 fn no_requests() -> Spanned<RequestSection> {

@@ -72,6 +72,18 @@ pub struct Scenario {
     pub latency: Option<LatencySpec>,
     /// Per traffic source, where a replayed trace came from.
     pub traces: Vec<Option<trace::TraceSource>>,
+    /// The fleet over time, when the scenario has `[autoscaling]`.
+    pub autoscaling: Option<Autoscaling>,
+}
+
+/// `[autoscaling]` resolved: what the day runs, and each load as written (defaults filled in,
+/// trace paths absolute) for the rendered scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscaling {
+    /// The run.
+    pub spec: meshsim_models::autoscale::day::DaySpec,
+    /// Per workload name, its load section.
+    pub loads: std::collections::BTreeMap<String, file::LoadSection>,
 }
 
 impl Scenario {
@@ -89,6 +101,7 @@ impl Scenario {
             current: self.current,
             rules: &self.rules,
             latency: self.latency.as_ref(),
+            autoscaling: self.autoscaling.as_ref().map(|a| &a.spec),
         }
     }
 

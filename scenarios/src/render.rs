@@ -424,6 +424,90 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                     .collect()
             })
             .unwrap_or_default(),
+        autoscaling: s.autoscaling.as_ref().map(|a| sp(autoscaling(s, a))),
+    }
+}
+
+fn dur_s(secs: u64) -> Spanned<Duration> {
+    sp(Duration(meshsim_core::time::SimDuration::from_secs(secs)))
+}
+
+fn hpa(h: &meshsim_models::autoscale::hpa::HpaSpec) -> HpaSection {
+    use meshsim_models::autoscale::hpa::{Metric, Target};
+    let (u, v) = match h.target {
+        Target::Utilization(p) => (Some(sp(i64::from(p))), None),
+        Target::AverageValue(m) => (None, Some(sp(Cpu(m.round() as u64)))),
+    };
+    HpaSection {
+        min: sp(i64::from(h.min_replicas)),
+        max: sp(i64::from(h.max_replicas)),
+        metric: Some(match h.metric {
+            Metric::Resource => HpaMetricKind::Resource,
+            Metric::ContainerResource => HpaMetricKind::ContainerResource,
+        }),
+        target_utilization: u,
+        target_average_value: v,
+        tolerance: Some(sp(h.tolerance)),
+        scale_up_stabilization: Some(dur_s(u64::from(h.up.stabilization_s))),
+        scale_down_stabilization: Some(dur_s(u64::from(h.down.stabilization_s))),
+    }
+}
+
+/// `[autoscaling]` with every default written out.
+fn autoscaling(s: &Scenario, a: &crate::Autoscaling) -> AutoscalingSection {
+    let d = &a.spec;
+    AutoscalingSection {
+        horizon: dur_s(d.horizon_s),
+        hpa_sync: Some(dur_s(d.hpa_sync_s)),
+        sample: Some(dur_s(d.sample_s)),
+        istiod_hpa: Some(d.istiod_hpa),
+        waypoint_hpa: d.waypoint_hpa.as_ref().map(|h| sp(hpa(h))),
+        cluster_autoscaler: Some(ClusterAutoscalerSection {
+            scan_interval: Some(dur_s(d.ca.scan_interval_s)),
+            utilization_threshold: Some(sp(d.ca.utilization_threshold)),
+            gpu_utilization_threshold: Some(sp(d.ca.gpu_utilization_threshold)),
+            unneeded_time: Some(dur_s(d.ca.unneeded_time_s)),
+            delay_after_add: Some(dur_s(d.ca.delay_after_add_s)),
+        }),
+        pools: Some(
+            s.cluster
+                .pools
+                .iter()
+                .zip(&d.pools)
+                .filter_map(|(p, sc)| {
+                    sc.map(|sc| {
+                        (
+                            p.name.clone(),
+                            sp(PoolScalingSection {
+                                min: sp(i64::from(sc.min)),
+                                max: sp(i64::from(sc.max)),
+                                provisioning: Some(dur_s(sc.provisioning_s)),
+                            }),
+                        )
+                    })
+                })
+                .collect(),
+        ),
+        workloads: Some(
+            s.cluster
+                .workloads
+                .iter()
+                .zip(&d.workloads)
+                .filter(|(w, wd)| {
+                    wd.hpa.is_some() || wd.readiness_s > 0 || a.loads.contains_key(&w.name)
+                })
+                .map(|(w, wd)| {
+                    (
+                        w.name.clone(),
+                        sp(WorkloadScalingSection {
+                            hpa: wd.hpa.as_ref().map(|h| sp(hpa(h))),
+                            readiness: Some(dur_s(wd.readiness_s)),
+                            load: a.loads.get(&w.name).cloned().map(sp),
+                        }),
+                    )
+                })
+                .collect(),
+        ),
     }
 }
 

@@ -191,6 +191,7 @@ fn full_migration(s: &Scenario, current: MeshMode, last: MeshMode) -> (i64, i64)
         modes: &modes,
         nodes_required: false,
         latency: None,
+        autoscaling: None,
         ..s.study()
     };
     let r = study::run(

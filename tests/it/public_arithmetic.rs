@@ -15,6 +15,7 @@ fn sidecar_tax_of_500_pods() {
         modes: &modes,
         nodes_required: false,
         latency: None,
+        autoscaling: None,
         ..s.study()
     };
     let opts = Options {

@@ -59,7 +59,10 @@ impl Default for CaConfig {
 /// (the mesh's node agents among them) request, and its pod slots left.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Template {
-    /// Resources left for pods.
+    /// Resources left for pods: `gpus` whole devices free, `gpu_milli` the free GPU share over
+    /// all devices in thousandths (`gpus × 1000` on an empty node). Shares are counted over the
+    /// node, not per device: the estimate does not see how fractions fragment devices (the
+    /// scheduler's binding does, and a later scan asks for what is still pending).
     pub free: Resources,
     /// Pod slots left.
     pub pods: u32,
@@ -78,7 +81,9 @@ fn take(free: &mut Resources, pod: &Resources) {
     free.cpu_milli -= pod.cpu_milli;
     free.memory_bytes -= pod.memory_bytes;
     free.gpus -= pod.gpus;
-    free.gpu_milli -= pod.gpu_milli;
+    free.gpu_milli = free.gpu_milli.saturating_sub(pod.gpus * 1000 + pod.gpu_milli);
+    // A share taken from a device leaves it no longer whole.
+    free.gpus = free.gpus.min(free.gpu_milli / 1000);
 }
 
 /// The binpacking estimate: how many new template nodes the `pending` pods need, and how many
@@ -210,6 +215,30 @@ mod tests {
         assert_eq!(estimate(&mixed, &template(7500)), (2, 0));
         // A pod larger than an empty node never makes the group grow.
         assert_eq!(estimate(&[cpu(8000), cpu(1000)], &template(7500)), (1, 1));
+        // GPU shares: 8 devices hold 32 quarter-GPU pods, so 33 need 2 nodes; a whole-GPU
+        // pod then fits only where a device is left whole (7 quarters take 2 devices, 6 stay).
+        let gpu_node = Template {
+            free: Resources {
+                gpus: 8,
+                gpu_milli: 8000,
+                ..template(96_000).free
+            },
+            pods: 110,
+        };
+        let quarter = Resources {
+            gpu_milli: 250,
+            ..cpu(100)
+        };
+        let whole = Resources { gpus: 1, ..cpu(100) };
+        assert_eq!(estimate(&vec![quarter; 33], &gpu_node), (2, 0));
+        assert_eq!(estimate(&vec![quarter; 32], &gpu_node), (1, 0));
+        let mut mix = vec![quarter; 7];
+        mix.extend(vec![whole; 6]);
+        assert_eq!(estimate(&mix, &gpu_node), (1, 0));
+        mix.push(whole);
+        assert_eq!(estimate(&mix, &gpu_node), (2, 0));
+        // Without GPUs on the template, a GPU pod never makes the group grow.
+        assert_eq!(estimate(&[quarter], &template(96_000)), (0, 1));
         // Pod slots bind too: 10 small pods, 4 slots per node → 3 nodes.
         let t = Template {
             pods: 4,

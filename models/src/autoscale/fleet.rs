@@ -95,6 +95,62 @@ impl Load {
         Load { steps, period_s }
     }
 
+    /// The sum of `loads` over `[0, horizon_s)`, as one load without a period: a step wherever
+    /// any of them changes.
+    pub fn sum(loads: &[&Load], horizon_s: u64) -> Load {
+        Load::combine(loads, horizon_s, |v| v.iter().sum())
+    }
+
+    /// `self` times `factor` over `[0, horizon_s)` (a trace times a daily profile), as one load
+    /// without a period.
+    pub fn times(&self, factor: &Load, horizon_s: u64) -> Load {
+        Load::combine(&[self, factor], horizon_s, |v| v[0] * v[1])
+    }
+
+    fn combine(loads: &[&Load], horizon_s: u64, f: impl Fn(&[f64]) -> f64) -> Load {
+        let mut at: Vec<u64> = vec![0];
+        for l in loads {
+            let mut t = 0;
+            while let (_, Some(n)) = l.at_with_next(t) {
+                if n >= horizon_s || n <= t {
+                    break;
+                }
+                at.push(n);
+                t = n;
+            }
+        }
+        at.sort_unstable();
+        at.dedup();
+        let mut steps: Vec<(u64, f64)> = Vec::with_capacity(at.len());
+        let mut v = vec![0.0; loads.len()];
+        for t in at {
+            for (x, l) in v.iter_mut().zip(loads) {
+                *x = l.at(t);
+            }
+            let y = f(&v);
+            if steps.last().is_none_or(|s| s.1 != y) {
+                steps.push((t, y));
+            }
+        }
+        Load {
+            steps,
+            period_s: None,
+        }
+    }
+
+    /// The integral of the load over `[0, horizon_s)`, requests.
+    pub fn total(&self, horizon_s: u64) -> f64 {
+        let mut t = 0;
+        let mut sum = 0.0;
+        while t < horizon_s {
+            let (v, next) = self.at_with_next(t);
+            let end = next.filter(|n| *n > t).unwrap_or(horizon_s).min(horizon_s);
+            sum += v * (end - t) as f64;
+            t = end;
+        }
+        sum
+    }
+
     /// The load at `t_s`.
     pub fn at(&self, t_s: u64) -> f64 {
         self.at_with_next(t_s).0
@@ -218,6 +274,9 @@ pub struct FleetRun {
     pub nodes_removed: Vec<u32>,
     /// Most nodes present at once, per pool.
     pub peak_nodes: Vec<u32>,
+    /// At each sampling instant, the bound pods of every workload, workload by workload
+    /// (`placed_at_samples[k * workloads + w]`).
+    pub placed_at_samples: Vec<u32>,
 }
 
 fn gcd(a: u64, b: u64) -> u64 {
@@ -581,6 +640,9 @@ impl Fleet<'_> {
     }
 
     fn sample(&mut self, t: u64) {
+        self.run
+            .placed_at_samples
+            .extend(self.bound.iter().map(|b| b.len() as u32));
         for p in 0..self.spec.pools.len() {
             let served = self.served[p].clone();
             let (mut replicas, mut ready, mut pending) = (0, 0, 0);
@@ -686,6 +748,7 @@ fn run(spec: &FleetSpec<'_>, skip: bool) -> FleetRun {
         .iter()
         .map(|p| {
             let mut free = p.allocatable();
+            free.gpu_milli = p.capacity.gpus * 1000;
             let mut pods = p.max_pods;
             for d in &spec.daemonsets {
                 let r = &d.requests;

@@ -7,6 +7,7 @@
 //! pod and in the HPA's `Resource` average, node agents on every node).
 
 pub mod cluster_autoscaler;
+pub mod day;
 pub mod fleet;
 pub mod hpa;
 pub mod modes;

@@ -9,9 +9,11 @@
 //! | `run.rs` | `meshsim run`: summary, pools, components, pending, latency, proxies, stations, namespaces |
 //! | `plan.rs` | `meshsim plan`: plan, waves, timeline, plan-namespaces, plan-latency |
 //! | `sweep.rs` | `meshsim sweep`: capacity, uncertainty |
+//! | `autoscale.rs` | `meshsim run` with `[autoscaling]`: timeline, autoscaling |
 //! | `replay.rs` | `meshsim replay`: allocation, allocation-median, replay-summary, replay-runs, timeline |
 
 pub mod audit;
+pub mod autoscale;
 pub mod plan;
 pub mod replay;
 pub mod run;

@@ -75,6 +75,7 @@ fn run(
         current: Some(MeshMode::Sidecar),
         rules,
         latency,
+        autoscaling: None,
     };
     study::run(
         &spec,

@@ -86,6 +86,7 @@ fn compare(cluster: &Cluster, migration: Option<Migration>, modes: &[MeshMode]) 
         current: Some(MeshMode::Sidecar),
         rules: &CapacityRules::packed(),
         latency: None,
+        autoscaling: None,
     };
     let opts = Options {
         rank_namespaces: false,

@@ -10,8 +10,10 @@
 //! | `arrival.rs` | one validator per arrival process |
 //! | `dist.rs` | one validator per distribution family |
 //! | `plan.rs` | `[migration]`: the headline's effort and `meshsim plan`'s inputs |
+//! | `autoscaling.rs` | `[autoscaling]`: load over time, HPAs, the cluster autoscaler |
 
 mod arrival;
+mod autoscaling;
 mod cluster;
 pub(crate) mod dist;
 mod latency;
@@ -177,6 +179,7 @@ pub(crate) fn resolve(
         &rules,
     );
     let latency = latency::resolve(ctx, f, &cluster, base_dir, modes.len(), replications);
+    let autoscaling = autoscaling::resolve(ctx, f.autoscaling.as_ref(), &cluster, base_dir);
     if ctx.failed() {
         return None;
     }
@@ -200,6 +203,7 @@ pub(crate) fn resolve(
         rules,
         latency,
         traces,
+        autoscaling,
     })
 }
 

@@ -1,0 +1,191 @@
+//! Rows of a scenario's day (`[autoscaling]`): `timeline.csv`, a row per sampling instant ×
+//! mode × pool, and `autoscaling.csv`, a row per mode × pool and one per mode for the whole
+//! fleet (`pool = "all"`), with node-hours, money per month and the savings against the
+//! current mode.
+
+use super::{RunInfo, SCHEMA_VERSION, gib_f};
+use crate::autoscale::day::{ModeDay, per_month};
+use crate::cluster::Cluster;
+use crate::mesh::MeshMode;
+
+crate::table_row! {
+    /// `timeline.csv` (`meshsim run` with `[autoscaling]`): per sampling instant, mode and pool.
+    pub struct DayTimelineRow: "timeline" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: Option<i64>,
+        pub time_s: i64,
+        pub pool: String,
+        pub nodes: i64,
+        pub nodes_provisioning: i64,
+        pub replicas: i64,
+        pub ready_replicas: i64,
+        pub pending_pods: i64,
+        pub proxy_memory_gib: f64,
+        pub proxy_cpu_vcpu: f64,
+    }
+}
+
+crate::table_row! {
+    /// `autoscaling.csv`: per mode and pool (and `all`), over the horizon.
+    pub struct AutoscalingRow: "autoscaling" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: Option<i64>,
+        pub pool: String,
+        pub horizon_h: f64,
+        pub node_hours: f64,
+        pub mean_nodes: f64,
+        pub peak_nodes: i64,
+        pub nodes_added: i64,
+        pub nodes_removed: i64,
+        pub cost_usd: f64,
+        pub cost_usd_per_month: f64,
+        pub savings_usd_per_month: Option<f64>,
+        pub demanded_pod_hours: f64,
+        pub placed_pod_hours: f64,
+        pub pending_pod_hours: f64,
+        pub proxy_memory_mean_gib: f64,
+        pub proxy_memory_peak_gib: f64,
+        pub proxy_cpu_mean_vcpu: f64,
+        pub proxy_cpu_peak_vcpu: f64,
+    }
+}
+
+/// The rows of `timeline.csv`.
+pub fn timeline(info: &RunInfo<'_>, cluster: &Cluster, days: &[ModeDay]) -> Vec<DayTimelineRow> {
+    let pools = cluster.pools.len();
+    let mut out = Vec::new();
+    for d in days {
+        for (i, s) in d.fleet.samples.iter().enumerate() {
+            out.push(DayTimelineRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.into(),
+                mode: d.mode.as_str().into(),
+                seed: Some(info.seed as i64),
+                time_s: s.t_s as i64,
+                pool: cluster.pools[s.pool].name.clone(),
+                nodes: i64::from(s.nodes),
+                nodes_provisioning: i64::from(s.provisioning),
+                replicas: i64::from(s.replicas),
+                ready_replicas: i64::from(s.ready),
+                pending_pods: i64::from(s.pending),
+                proxy_memory_gib: gib_f(d.proxy_memory.get(i).copied().unwrap_or(0.0)),
+                proxy_cpu_vcpu: d.proxy_cpu.get(i).copied().unwrap_or(0.0) / 1000.0,
+            });
+        }
+        debug_assert_eq!(d.fleet.samples.len() % pools.max(1), 0);
+    }
+    out
+}
+
+/// One mode's figures over a set of pools.
+struct Sums {
+    node_hours: f64,
+    mean_nodes: f64,
+    peak_nodes: u32,
+    added: u32,
+    removed: u32,
+    cost: f64,
+    demanded: f64,
+    placed: f64,
+    pending: f64,
+    mem: (f64, f64),
+    cpu: (f64, f64),
+}
+
+fn sums(cluster: &Cluster, d: &ModeDay, pools: &[usize], horizon_s: u64) -> Sums {
+    let np = cluster.pools.len();
+    let k = d.fleet.samples.len() / np.max(1);
+    let hours = |p: usize| d.node_hours(p);
+    let node_hours: f64 = pools.iter().map(|&p| hours(p)).sum();
+    let cost: f64 = pools
+        .iter()
+        .map(|&p| hours(p) * cluster.pools[p].price_per_hour_usd)
+        .sum();
+    let at = |v: &[f64], s: usize| -> f64 { pools.iter().map(|&p| v[s * np + p]).sum() };
+    let series = |v: &[f64]| -> Vec<f64> { (0..k).map(|s| at(v, s)).collect() };
+    let peak_nodes = (0..k)
+        .map(|s| pools.iter().map(|&p| d.fleet.samples[s * np + p].nodes).sum())
+        .max()
+        .unwrap_or(0)
+        .max(if pools.len() == 1 {
+            d.fleet.peak_nodes[pools[0]]
+        } else {
+            0
+        });
+    // Pod-seconds of the fleet's workloads, by the pool each is grown in.
+    let of = |v: &[u64]| -> f64 {
+        v.iter()
+            .zip(&d.pools_of)
+            .filter(|(_, p)| pools.contains(p))
+            .map(|(x, _)| *x as f64 / 3600.0)
+            .sum()
+    };
+    Sums {
+        node_hours,
+        mean_nodes: node_hours * 3600.0 / horizon_s.max(1) as f64,
+        peak_nodes,
+        added: pools.iter().map(|&p| d.fleet.nodes_added[p]).sum(),
+        removed: pools.iter().map(|&p| d.fleet.nodes_removed[p]).sum(),
+        cost,
+        demanded: of(&d.fleet.demanded_pod_seconds),
+        placed: of(&d.fleet.placed_pod_seconds),
+        pending: of(&d.fleet.pending_pod_seconds),
+        mem: ModeDay::mean_peak(&series(&d.proxy_memory)),
+        cpu: ModeDay::mean_peak(&series(&d.proxy_cpu)),
+    }
+}
+
+/// The rows of `autoscaling.csv`: each mode's pools, then its whole fleet (`all`); savings are
+/// the current mode's cost per month less this mode's (`None` without a current mode among
+/// those run).
+pub fn summary(
+    info: &RunInfo<'_>,
+    cluster: &Cluster,
+    current: Option<MeshMode>,
+    horizon_s: u64,
+    days: &[ModeDay],
+) -> Vec<AutoscalingRow> {
+    let np = cluster.pools.len();
+    let sets: Vec<(String, Vec<usize>)> = (0..np)
+        .map(|p| (cluster.pools[p].name.clone(), vec![p]))
+        .chain(std::iter::once(("all".to_string(), (0..np).collect())))
+        .collect();
+    let reference = current.and_then(|c| days.iter().find(|d| d.mode == c));
+    let mut out = Vec::new();
+    for d in days {
+        for (name, set) in &sets {
+            let s = sums(cluster, d, set, horizon_s);
+            let month = per_month(s.cost, horizon_s);
+            let savings =
+                reference.map(|r| per_month(sums(cluster, r, set, horizon_s).cost, horizon_s) - month);
+            out.push(AutoscalingRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.into(),
+                mode: d.mode.as_str().into(),
+                seed: Some(info.seed as i64),
+                pool: name.clone(),
+                horizon_h: horizon_s as f64 / 3600.0,
+                node_hours: s.node_hours,
+                mean_nodes: s.mean_nodes,
+                peak_nodes: i64::from(s.peak_nodes),
+                nodes_added: i64::from(s.added),
+                nodes_removed: i64::from(s.removed),
+                cost_usd: s.cost,
+                cost_usd_per_month: month,
+                savings_usd_per_month: savings,
+                demanded_pod_hours: s.demanded,
+                placed_pod_hours: s.placed,
+                pending_pod_hours: s.pending,
+                proxy_memory_mean_gib: gib_f(s.mem.0),
+                proxy_memory_peak_gib: gib_f(s.mem.1),
+                proxy_cpu_mean_vcpu: s.cpu.0 / 1000.0,
+                proxy_cpu_peak_vcpu: s.cpu.1 / 1000.0,
+            });
+        }
+    }
+    out
+}
