@@ -122,8 +122,9 @@ where
             .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(w)))
             .map_err(err)?;
         if legend {
-            line.label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(3)));
+            line.label(name.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(3))
+            });
         }
     }
     if legend {
@@ -139,9 +140,7 @@ impl Draw for DayChart {
     {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing {}: {e:?}", self.title);
         root.fill(&WHITE).map_err(err)?;
-        let root = root
-            .titled(&self.title, ("sans-serif", 20))
-            .map_err(err)?;
+        let root = root.titled(&self.title, ("sans-serif", 20)).map_err(err)?;
         let rows = root.split_evenly((self.pools.len().max(1), 2));
         for (i, (pool, nodes, replicas)) in self.pools.iter().enumerate() {
             panel(

@@ -71,7 +71,9 @@ pub fn section(
             b.savings_usd_per_month
                 .map_or_else(|| "n/m".into(), |x| usd(x.abs())),
         ),
-        _ => format!("Over {h} of autoscaled load: the current mode is not compared, so nothing is saved against it"),
+        _ => format!(
+            "Over {h} of autoscaled load: the current mode is not compared, so nothing is saved against it"
+        ),
     };
     let header = [
         "mode",

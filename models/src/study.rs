@@ -146,7 +146,9 @@ pub fn steps(s: &StudySpec<'_>) -> u64 {
     } else {
         0
     };
-    modes * if s.nodes_required { 2 } else { 1 } + lat + if s.autoscaling.is_some() { modes } else { 0 }
+    modes * if s.nodes_required { 2 } else { 1 }
+        + lat
+        + if s.autoscaling.is_some() { modes } else { 0 }
 }
 
 /// Runs the study.
@@ -480,9 +482,7 @@ fn day_warnings(
 ) {
     // Replica-hours that differ from the current mode's: the savings then compare different
     // replica counts (a `Resource` metric averages the sidecar in).
-    let reference = s
-        .current
-        .and_then(|c| days.iter().find(|d| d.mode == c));
+    let reference = s.current.and_then(|c| days.iter().find(|d| d.mode == c));
     if let Some(r) = reference {
         for d in days.iter().filter(|d| d.mode != r.mode) {
             for (w, w_name) in s.cluster.workloads.iter().map(|w| &w.name).enumerate() {

@@ -6,6 +6,7 @@ mod audit;
 mod autoscale;
 mod calibration;
 mod data;
+mod day;
 mod fuzz;
 mod plan;
 mod public_arithmetic;

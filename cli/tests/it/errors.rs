@@ -991,3 +991,119 @@ fn an_error_in_a_sweep_point_cites_the_base_scenario_line() {
         ],
     );
 }
+
+/// `BASE` with an `[autoscaling]` section appended (BASE has 23 lines; the section starts on
+/// line 24, its `horizon` on line 25).
+fn with_autoscaling(section: &str) -> Vec<u8> {
+    format!("{BASE}\n{section}").into_bytes()
+}
+
+#[test]
+fn autoscaling_errors_are_located() {
+    let cases: &[(&str, &[&str])] = &[
+        // A pool that does not exist, with the closest name.
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.pools.cpuu]\nmin = 1\nmax = 4\n",
+            &[
+                "bad.toml:26:1",
+                "autoscaling.pools.cpuu",
+                "no pool is named `cpuu`",
+                "did you mean `cpu`?",
+            ],
+        ),
+        // The pool's starting count outside its bounds.
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.pools.cpu]\nmin = 3\nmax = 4\n",
+            &[
+                "autoscaling.pools.cpu",
+                "starts with 2 nodes, outside its autoscaling bounds 3..=4",
+            ],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.pools.cpu]\nmin = 3\nmax = 1\n",
+            &["autoscaling.pools.cpu.max", "max (1) is below min (3)"],
+        ),
+        // Durations: whole seconds, bounded.
+        (
+            "[autoscaling]\nhorizon = \"90m30ms\"\n",
+            &[
+                "bad.toml:25:",
+                "autoscaling.horizon",
+                "not a whole number of seconds",
+            ],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"2400h\"\n",
+            &["autoscaling.horizon", "must be from 60 s to 7948800 s"],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"720h\"\nsample = \"1s\"\n",
+            &["autoscaling.sample", "beyond meshsim's limit of 200000"],
+        ),
+        // A workload that does not exist; an HPA without a target; max below min.
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.webb]\nreadiness = \"10s\"\n",
+            &[
+                "autoscaling.workloads.webb",
+                "no workload is named `webb`",
+                "did you mean `web`?",
+            ],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nhpa = { min = 1, max = 10 }\n",
+            &["autoscaling.workloads.web.hpa", "an HPA takes one target"],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nhpa = { min = 5, max = 2, target_utilization = 60 }\n",
+            &[
+                "autoscaling.workloads.web.hpa.max",
+                "hpa.max (2) is below hpa.min (5)",
+            ],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nhpa = { min = 1, max = 2, target_utilization = 60, metric = \"containerresource\" }\n",
+            &[
+                "unknown HPA metric `containerresource`",
+                "container-resource",
+            ],
+        ),
+        // Loads: exactly one kind, keys that apply, a trace that exists, a profile from 0 s.
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nload = { rate = 10, trace = \"x.csv\" }\n",
+            &["autoscaling.workloads.web.load", "not `rate` and `trace`"],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nload = { rate = 10, bin = \"1m\" }\n",
+            &["`bin` does not apply to this load"],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nload = { trace = \"missing.csv\" }\n",
+            &["autoscaling.workloads.web.load.trace", "missing.csv"],
+        ),
+        (
+            "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nload = { rate = 10, profile = [{ at = \"1h\", factor = 2 }] }\n",
+            &["the first profile step must start `at = \"0s\"`"],
+        ),
+        // A key that does nothing is refused.
+        (
+            "[autoscaling]\nhorizon = \"1h\"\nstabilization = \"5m\"\n",
+            &["unknown key `stabilization`"],
+        ),
+    ];
+    for (section, expect) in cases {
+        bad_run(&with_autoscaling(section), expect);
+    }
+}
+
+#[test]
+fn an_hpa_on_a_fill_workload_is_refused() {
+    let mut s = BASE.replacen("replicas = 3", "replicas = \"fill\"", 1);
+    s.push_str("\n[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nhpa = { min = 1, max = 4, target_utilization = 60 }\n");
+    bad_run(
+        s.as_bytes(),
+        &[
+            "autoscaling.workloads.web.hpa",
+            "replicas = \"fill\": an HPA sets its replicas",
+        ],
+    );
+}

@@ -66,6 +66,25 @@ fn golden(name: &str) {
             )
         })
         .collect();
+    // A day (`[autoscaling]`): its summary whole, its timeline on the hour.
+    let out = dir.path().join("out");
+    if let Ok(t) = std::fs::read_to_string(out.join("autoscaling.csv")) {
+        outputs.push(("autoscaling.csv".into(), t));
+        let timeline = std::fs::read_to_string(out.join("timeline.csv")).unwrap();
+        let hourly: Vec<&str> = timeline
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| {
+                *i == 0
+                    || l.split(',')
+                        .nth(4)
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .is_some_and(|t| t % 3600 == 0)
+            })
+            .map(|(_, l)| l)
+            .collect();
+        outputs.push(("timeline-hourly.csv".into(), hourly.join("\n") + "\n"));
+    }
     outputs.push(("stdout.txt".into(), redact(&stdout, dir.path())));
     outputs.push(("stderr.txt".into(), redact(&stderr, dir.path())));
     let mut settings = insta::Settings::clone_current();
@@ -110,6 +129,11 @@ fn every_shipped_scenario_has_a_golden_test() {
             "scenario {n} has no golden outputs"
         );
     }
+}
+
+#[test]
+fn golden_diurnal_gpu_inference() {
+    golden("diurnal-gpu-inference");
 }
 
 #[test]

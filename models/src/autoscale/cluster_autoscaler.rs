@@ -81,7 +81,9 @@ fn take(free: &mut Resources, pod: &Resources) {
     free.cpu_milli -= pod.cpu_milli;
     free.memory_bytes -= pod.memory_bytes;
     free.gpus -= pod.gpus;
-    free.gpu_milli = free.gpu_milli.saturating_sub(pod.gpus * 1000 + pod.gpu_milli);
+    free.gpu_milli = free
+        .gpu_milli
+        .saturating_sub(pod.gpus * 1000 + pod.gpu_milli);
     // A share taken from a device leaves it no longer whole.
     free.gpus = free.gpus.min(free.gpu_milli / 1000);
 }
@@ -229,7 +231,10 @@ mod tests {
             gpu_milli: 250,
             ..cpu(100)
         };
-        let whole = Resources { gpus: 1, ..cpu(100) };
+        let whole = Resources {
+            gpus: 1,
+            ..cpu(100)
+        };
         assert_eq!(estimate(&vec![quarter; 33], &gpu_node), (2, 0));
         assert_eq!(estimate(&vec![quarter; 32], &gpu_node), (1, 0));
         let mut mix = vec![quarter; 7];

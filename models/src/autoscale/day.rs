@@ -137,16 +137,18 @@ pub fn loads(cluster: &Cluster, day: &DaySpec, reference: &ModeRun) -> Vec<Load>
         .workloads
         .iter()
         .enumerate()
-        .map(|(i, w)| match day.workloads.get(i).and_then(|d| d.load.clone()) {
-            Some(l) => l,
-            None => {
-                let n = match w.replicas {
-                    Replicas::Count(n) => n as usize,
-                    Replicas::Fill => reference.workloads[i].nodes.len(),
-                };
-                Load::constant(n as f64 * w.rps_per_replica)
-            }
-        })
+        .map(
+            |(i, w)| match day.workloads.get(i).and_then(|d| d.load.clone()) {
+                Some(l) => l,
+                None => {
+                    let n = match w.replicas {
+                        Replicas::Count(n) => n as usize,
+                        Replicas::Fill => reference.workloads[i].nodes.len(),
+                    };
+                    Load::constant(n as f64 * w.rps_per_replica)
+                }
+            },
+        )
         .collect()
 }
 
@@ -220,13 +222,10 @@ pub fn run_mode(
             .map(|(i, _)| &loads[i])
             .collect();
         let replicas = p.nodes.len() as u32;
-        let hpa = day
-            .waypoint_hpa
-            .clone()
-            .map(|h| HpaSpec {
-                min_replicas: h.min_replicas.min(replicas.max(1)),
-                ..h
-            });
+        let hpa = day.waypoint_hpa.clone().map(|h| HpaSpec {
+            min_replicas: h.min_replicas.min(replicas.max(1)),
+            ..h
+        });
         workloads.push(Workload {
             name: format!("waypoint/{}", p.namespace),
             spec: PodSpec {
@@ -270,7 +269,8 @@ pub fn run_mode(
     let mut spec = spec;
 
     // Proxies per pod and per node: memory and CPU.
-    let sidecar = per_instance(run, Component::Sidecar).or(per_instance(run, Component::LinkerdProxy));
+    let sidecar =
+        per_instance(run, Component::Sidecar).or(per_instance(run, Component::LinkerdProxy));
     let waypoint = per_instance(run, Component::Waypoint);
     let agents: Vec<(f64, f64)> = [Component::Ztunnel, Component::CiliumAgent]
         .into_iter()
@@ -293,7 +293,12 @@ pub fn run_mode(
                 let placed = &f.placed_at_samples[s * n..(s + 1) * n];
                 let pods: u32 = (0..n).filter(|&w| is_proxy(w)).map(|w| placed[w]).sum();
                 let nodes: u32 = nodes_at(f, s, cluster.pools.len());
-                f64::from(pods) + if agents.is_empty() { 0.0 } else { f64::from(nodes) }
+                f64::from(pods)
+                    + if agents.is_empty() {
+                        0.0
+                    } else {
+                        f64::from(nodes)
+                    }
             })
             .collect()
     };

@@ -108,7 +108,12 @@ fn sums(cluster: &Cluster, d: &ModeDay, pools: &[usize], horizon_s: u64) -> Sums
     let at = |v: &[f64], s: usize| -> f64 { pools.iter().map(|&p| v[s * np + p]).sum() };
     let series = |v: &[f64]| -> Vec<f64> { (0..k).map(|s| at(v, s)).collect() };
     let peak_nodes = (0..k)
-        .map(|s| pools.iter().map(|&p| d.fleet.samples[s * np + p].nodes).sum())
+        .map(|s| {
+            pools
+                .iter()
+                .map(|&p| d.fleet.samples[s * np + p].nodes)
+                .sum()
+        })
         .max()
         .unwrap_or(0)
         .max(if pools.len() == 1 {
@@ -160,8 +165,8 @@ pub fn summary(
         for (name, set) in &sets {
             let s = sums(cluster, d, set, horizon_s);
             let month = per_month(s.cost, horizon_s);
-            let savings =
-                reference.map(|r| per_month(sums(cluster, r, set, horizon_s).cost, horizon_s) - month);
+            let savings = reference
+                .map(|r| per_month(sums(cluster, r, set, horizon_s).cost, horizon_s) - month);
             out.push(AutoscalingRow {
                 schema_version: SCHEMA_VERSION,
                 scenario: info.scenario.into(),

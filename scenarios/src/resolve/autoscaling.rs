@@ -32,7 +32,7 @@ const MAX_LOAD_STEPS: usize = 1_000_000;
 fn secs(ctx: &mut Ctx<'_>, d: &Spanned<Duration>, lo: u64, hi: u64, what: &str) -> Option<u64> {
     let ns = d.get_ref().0.as_nanos();
     let fmt = crate::units::format_duration;
-    if ns % 1_000_000_000 != 0 {
+    if !ns.is_multiple_of(1_000_000_000) {
         ctx.err(
             d.span(),
             format!(
@@ -72,7 +72,13 @@ fn opt_secs(
     }
 }
 
-fn unknown(ctx: &mut Ctx<'_>, span: std::ops::Range<usize>, what: &str, name: &str, known: &[&str]) {
+fn unknown(
+    ctx: &mut Ctx<'_>,
+    span: std::ops::Range<usize>,
+    what: &str,
+    name: &str,
+    known: &[&str],
+) {
     ctx.err(
         span,
         format!("no {what} is named `{name}`"),
@@ -141,7 +147,14 @@ fn hpa(
         None => Some(0.1),
         Some(t) => ctx.num_in(t, 0.0, 1.0, "tolerance (0.1 = 10 %)"),
     };
-    let up = opt_secs(ctx, &s.scale_up_stabilization, 0, 0, 3600, "scale_up_stabilization");
+    let up = opt_secs(
+        ctx,
+        &s.scale_up_stabilization,
+        0,
+        0,
+        3600,
+        "scale_up_stabilization",
+    );
     let down = opt_secs(
         ctx,
         &s.scale_down_stabilization,
@@ -173,8 +186,12 @@ fn steps_ok<T>(
         let s = st.get_ref();
         let t = at(s).0.as_nanos();
         let v = value(s);
-        if t % 1_000_000_000 != 0 {
-            ctx.err(st.span(), format!("{what} steps start at whole seconds"), None);
+        if !t.is_multiple_of(1_000_000_000) {
+            ctx.err(
+                st.span(),
+                format!("{what} steps start at whole seconds"),
+                None,
+            );
             return None;
         }
         let t = t / 1_000_000_000;
@@ -275,7 +292,12 @@ fn load(
         Some(p) => Some(secs(ctx, p, 1, MAX_HORIZON_S, "period")?),
     };
     let mut written = LoadSection {
-        period: period.map(|p| Spanned::new(0..0, Duration(meshsim_core::time::SimDuration::from_secs(p)))),
+        period: period.map(|p| {
+            Spanned::new(
+                0..0,
+                Duration(meshsim_core::time::SimDuration::from_secs(p)),
+            )
+        }),
         ..LoadSection::default()
     };
     let base = if let Some(r) = &s.rate {
@@ -349,7 +371,14 @@ fn load(
                 return None;
             }
             let steps = steps_ok(ctx, pr, |x: &ProfileStep| x.at, |x| x.factor, "profile")?;
-            let pp = opt_secs(ctx, &s.profile_period, 86_400, 1, MAX_HORIZON_S, "profile_period")?;
+            let pp = opt_secs(
+                ctx,
+                &s.profile_period,
+                86_400,
+                1,
+                MAX_HORIZON_S,
+                "profile_period",
+            )?;
             if steps.last().is_some_and(|l| l.0 >= pp) {
                 ctx.err(
                     ls.span(),
@@ -401,20 +430,46 @@ pub(super) fn resolve(
     }
     let d = CaConfig::default();
     let c = a.cluster_autoscaler.clone().unwrap_or_default();
-    let scan = opt_secs(ctx, &c.scan_interval, d.scan_interval_s, 1, 3600, "scan_interval");
+    let scan = opt_secs(
+        ctx,
+        &c.scan_interval,
+        d.scan_interval_s,
+        1,
+        3600,
+        "scan_interval",
+    );
     let thr = |ctx: &mut Ctx<'_>, v: &Option<Spanned<f64>>, def: f64, what: &str| match v {
         None => Some(def),
         Some(x) => ctx.num_in(x, 0.0, 1.0, what),
     };
-    let util = thr(ctx, &c.utilization_threshold, d.utilization_threshold, "utilisation threshold (0.5 = 50 %)");
+    let util = thr(
+        ctx,
+        &c.utilization_threshold,
+        d.utilization_threshold,
+        "utilisation threshold (0.5 = 50 %)",
+    );
     let gpu_util = thr(
         ctx,
         &c.gpu_utilization_threshold,
         d.gpu_utilization_threshold,
         "GPU utilisation threshold (0.5 = 50 %)",
     );
-    let unneeded = opt_secs(ctx, &c.unneeded_time, d.unneeded_time_s, 0, 86_400, "unneeded_time");
-    let after_add = opt_secs(ctx, &c.delay_after_add, d.delay_after_add_s, 0, 86_400, "delay_after_add");
+    let unneeded = opt_secs(
+        ctx,
+        &c.unneeded_time,
+        d.unneeded_time_s,
+        0,
+        86_400,
+        "unneeded_time",
+    );
+    let after_add = opt_secs(
+        ctx,
+        &c.delay_after_add,
+        d.delay_after_add_s,
+        0,
+        86_400,
+        "delay_after_add",
+    );
 
     // Pools.
     let pool_names: Vec<&str> = cluster.pools.iter().map(|p| p.name.as_str()).collect();
@@ -433,7 +488,11 @@ pub(super) fn resolve(
         let count = i64::from(cluster.pools[i].count);
         if let (Some(lo), Some(hi)) = (min, max) {
             if lo > hi {
-                ctx.err(s.max.span(), format!("max ({hi}) is below min ({lo})"), None);
+                ctx.err(
+                    s.max.span(),
+                    format!("max ({hi}) is below min ({lo})"),
+                    None,
+                );
             } else if count < lo || count > hi {
                 ctx.err(
                     ps.span(),
@@ -454,7 +513,10 @@ pub(super) fn resolve(
     if max_nodes > limits::MAX_NODES {
         ctx.err(
             sec.span(),
-            format!("the pools may grow to {max_nodes} nodes, beyond meshsim's limit of {}", limits::MAX_NODES),
+            format!(
+                "the pools may grow to {max_nodes} nodes, beyond meshsim's limit of {}",
+                limits::MAX_NODES
+            ),
             None,
         );
     }
@@ -487,7 +549,12 @@ pub(super) fn resolve(
                     None,
                 );
             }
-            workloads[i].hpa = hpa(ctx, h, Some(w.requests.cpu_milli), limits::MAX_REPLICAS as i64);
+            workloads[i].hpa = hpa(
+                ctx,
+                h,
+                Some(w.requests.cpu_milli),
+                limits::MAX_REPLICAS as i64,
+            );
             if let Some(x) = &workloads[i].hpa {
                 total_max += u64::from(x.max_replicas);
             }
@@ -507,7 +574,10 @@ pub(super) fn resolve(
     if total_max > limits::MAX_TOTAL_REPLICAS {
         ctx.err(
             sec.span(),
-            format!("the HPAs may scale to {total_max} replicas in all, beyond meshsim's limit of {}", limits::MAX_TOTAL_REPLICAS),
+            format!(
+                "the HPAs may scale to {total_max} replicas in all, beyond meshsim's limit of {}",
+                limits::MAX_TOTAL_REPLICAS
+            ),
             None,
         );
     }

@@ -99,6 +99,7 @@ fn rendering_round_trips() {
             f.display()
         );
         assert_eq!(s.migration, again.migration, "{}", f.display());
+        assert_eq!(s.autoscaling, again.autoscaling, "{}", f.display());
     }
 }
 
