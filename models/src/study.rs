@@ -480,6 +480,9 @@ fn day_warnings(
     days: &[crate::autoscale::day::ModeDay],
     warnings: &mut Vec<String>,
 ) {
+    if s.latency.is_some() {
+        warnings.push("the request simulation ran on the fixed replicas and nodes, not on the autoscaled fleet: latency over the day is not modelled (latency.csv is not a figure of the day)".into());
+    }
     // Replica-hours that differ from the current mode's: the savings then compare different
     // replica counts (a `Resource` metric averages the sidecar in).
     let reference = s.current.and_then(|c| days.iter().find(|d| d.mode == c));

@@ -182,3 +182,36 @@ fn the_shipped_day_conserves_and_adds_up() {
     };
     assert!(gpu("sidecar") > gpu("ambient"));
 }
+
+/// With a `Resource` metric the sidecar's request and usage are in the HPA's average, so the
+/// inference replicas differ between modes and the day's savings compare different counts:
+/// the run says so; with `container-resource` (the shipped file) it has nothing to say.
+#[test]
+fn replica_hours_that_differ_between_modes_are_named() {
+    let path = meshsim_tests::root().join("scenarios/diurnal-gpu-inference.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let run = |text: &str| {
+        let s = meshsim_scenarios::parse_in("d", text, path.parent()).unwrap();
+        study::run(
+            &s.study(),
+            Options {
+                rank_namespaces: false,
+            },
+            &NoProgress,
+        )
+        .unwrap()
+        .warnings
+    };
+    let named = |w: &[String]| {
+        w.iter()
+            .filter(|x| x.contains("`llm-7b` runs") && x.contains("replica-hours against sidecar"))
+            .count()
+    };
+    assert_eq!(named(&run(&text)), 0);
+    let resource = text.replace(", metric = \"container-resource\"", "");
+    assert_ne!(resource, text);
+    let w = run(&resource);
+    // none, ambient and ambient-waypoint each run more inference replica-hours than sidecar.
+    assert_eq!(named(&w), 3, "{w:#?}");
+    assert!(w.iter().any(|x| x.starts_with("ambient: `llm-7b` runs +")));
+}

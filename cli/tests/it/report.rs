@@ -427,3 +427,68 @@ fn a_replay_writes_a_report_and_report_rebuilds_it() {
         html
     );
 }
+
+/// A day (`[autoscaling]`): the page's headline gives ambient's and sidecar's node-hours and
+/// dollars a month as `autoscaling.csv` holds them, its table one row per mode over the fleet,
+/// and the chart of nodes and replicas with their ranges in its text alternative.
+#[test]
+fn a_day_adds_its_headline_table_and_chart_to_the_run_page() {
+    let d = tempfile::tempdir().unwrap();
+    let f = scenario("diurnal-gpu-inference");
+    let o = meshsim(
+        d.path(),
+        &["run", f.to_str().unwrap(), "--out", "out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let out = d.path().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_self_contained(&html, &out);
+    let csv = std::fs::read_to_string(out.join("autoscaling.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let all = |mode: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
+            .find(|c| c[col("mode")] == mode && c[col("pool")] == "all")
+            .unwrap()
+    };
+    let num = |c: &[String], n: &str| c[col(n)].parse::<f64>().unwrap();
+    let money = |x: f64| {
+        let s = format!("{:.0}", x);
+        let mut o = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                o.push(',');
+            }
+            o.push(ch);
+        }
+        o
+    };
+    let (amb, side) = (all("ambient"), all("sidecar"));
+    let want = format!(
+        "Over 24h of autoscaled load, ambient needs {:.1} node-hours against sidecar&#39;s {:.1}: ${} a month against ${} (saving ${}).",
+        num(&amb, "node_hours"),
+        num(&side, "node_hours"),
+        money(num(&amb, "cost_usd_per_month")),
+        money(num(&side, "cost_usd_per_month")),
+        money(num(&amb, "savings_usd_per_month")),
+    );
+    assert!(
+        want.contains("224.4 node-hours against sidecar&#39;s 229.3"),
+        "{want}"
+    );
+    assert!(html.contains(&want), "{want}");
+    for s in [
+        "<caption>The fleet over 24h (all pools; per pool in autoscaling.csv, every 5m",
+        "<th scope=\"row\">sidecar (current)</th>",
+        "<h2>Nodes and replicas over 24h</h2>",
+        "pool gpu-a100: none 2–14 nodes, 44–313 replicas",
+        "latency per time window",
+    ] {
+        assert!(html.contains(s), "{s}");
+    }
+    let svg = std::fs::read_to_string(out.join("nodes-over-time.svg")).unwrap();
+    for s in ["gpu-a100: nodes", "cpu: replicas", "ambient-waypoint"] {
+        assert!(svg.contains(s), "{s} in nodes-over-time.svg");
+    }
+}

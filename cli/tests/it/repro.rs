@@ -177,3 +177,36 @@ fn adding_a_mode_leaves_the_others_unchanged() {
     assert_eq!(st_a, st_b);
     assert_eq!(px_a, px_b);
 }
+
+/// A day (`[autoscaling]`): every file identical on 1 and 2 threads (the modes' days run in
+/// parallel), and its run.json reproduces the timeline and the costs.
+#[test]
+fn a_day_is_identical_on_any_thread_count_and_reproduces_from_run_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = scenario("diurnal-gpu-inference");
+    let run = |out: &str, threads: &str, file: &str| {
+        let o = assert_cmd::Command::cargo_bin("meshsim")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["run", file, "--out", out, "--quiet", "--no-plots"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        let read = |n: &str| std::fs::read(dir.path().join(out).join(n)).unwrap();
+        (
+            read("timeline.csv"),
+            read("autoscaling.csv"),
+            read("run.json"),
+        )
+    };
+    let a = run("a", "1", f.to_str().unwrap());
+    let b = run("b", "2", f.to_str().unwrap());
+    assert_eq!(a, b);
+    assert!(
+        a.0.len() > 100_000,
+        "a timeline of 288 samples × 4 modes × 2 pools"
+    );
+    let c = run("c", "2", "a/run.json");
+    assert_eq!((&a.0, &a.1), (&c.0, &c.1));
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use meshsim_models::rows::audit::{
     AuditL7Row, AuditNamespaceRow, AuditPoolRow, AuditRow, AuditWorkloadRow,
 };
+use meshsim_models::rows::autoscale::{AutoscalingRow, DayTimelineRow};
 use meshsim_models::rows::plan::{
     PlanLatencyRow, PlanNamespaceRow, PlanRow, PlanTimelineRow, PlanUncertaintyRow, WaveRow,
 };
@@ -101,7 +102,9 @@ fn schema_md_lists_exactly_the_columns_written() {
     check::<AllocationMedianRow>(&schema);
     check::<ReplaySummaryRow>(&schema);
     check::<ReplayRunRow>(&schema);
-    check::<TimelineRow>(&schema);
+    check_in::<TimelineRow>(&schema, Some("Replay outputs"));
+    check::<DayTimelineRow>(&schema);
+    check::<AutoscalingRow>(&schema);
     check::<AuditRow>(&schema);
     check::<AuditPoolRow>(&schema);
     check::<AuditNamespaceRow>(&schema);

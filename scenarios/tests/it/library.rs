@@ -127,3 +127,63 @@ fn every_shipped_sweep_is_valid() {
     }
     assert_eq!(n, 4);
 }
+
+/// The `[autoscaling]` example in SCHEMA.md is a valid section, read as written.
+#[test]
+fn the_autoscaling_example_in_schema_md_parses() {
+    let dir = manifest_dir();
+    let schema = std::fs::read_to_string(dir.join("SCHEMA.md")).unwrap();
+    let at = schema.find("## [autoscaling]").unwrap();
+    let block = &schema[at..];
+    let start = block.find("```toml\n").unwrap() + 8;
+    let end = block[start..].find("```").unwrap() + start;
+    let text = format!(
+        r#"[scenario]
+name = "example"
+
+[[pools]]
+name = "gpu"
+count = 2
+cpu = "96"
+memory = "680G"
+gpus = 8
+
+[[workloads]]
+name = "llm"
+replicas = 8
+pool = "gpu"
+requests = {{ cpu = "2", memory = "26Gi", gpu_fraction = 0.25 }}
+rps = 2
+
+{}"#,
+        &block[start..end]
+    );
+    let s =
+        meshsim_scenarios::parse_in("example", &text, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+    let a = s.autoscaling.unwrap();
+    assert_eq!(a.spec.horizon_s, 86_400);
+    assert_eq!(a.spec.sample_s, 300);
+    assert_eq!(a.spec.pools[0].unwrap().provisioning_s, 300);
+    let w = &a.spec.workloads[0];
+    assert_eq!(w.readiness_s, 180);
+    assert_eq!(w.hpa.as_ref().unwrap().max_replicas, 200);
+    // The trace's first minute (191 arrivals) × 60 ÷ 60 s × the night's factor 0.3.
+    let load = w.load.as_ref().unwrap();
+    assert!((load.at(0) - 191.0 * 0.3).abs() < 1e-9, "{}", load.at(0));
+    assert!((load.at(9 * 3600) - load_at_trace(9 * 3600)).abs() < 1e-9);
+}
+
+/// The example's trace load at `t_s` without the profile: the minute `(t_s mod 58 min) / 60`
+/// of the conversation trace, × 60 requests ÷ 60 s.
+fn load_at_trace(t_s: u64) -> f64 {
+    let offsets = meshsim_scenarios::trace::load_trace(
+        &manifest_dir().join("../data/azure-llm/AzureLLMInferenceTrace_conv.csv"),
+        "TIMESTAMP",
+    )
+    .unwrap();
+    let minute = (t_s % (58 * 60)) / 60;
+    offsets
+        .iter()
+        .filter(|&&o| o / 60_000_000_000 == minute)
+        .count() as f64
+}
