@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use meshsim_models::rows::autoscale::AutoscalingRow;
+use meshsim_models::rows::autoscale::{AutoscalingRow, LatencyWindowRow};
 use meshsim_scenarios::Scenario;
 
 use crate::report::{Chart, Table};
@@ -14,8 +14,8 @@ use crate::terminal::money;
 pub struct DaySection {
     /// One sentence.
     pub headline: String,
-    /// Per mode, over the fleet.
-    pub table: Table,
+    /// Per mode, over the fleet; then latency per window, with traffic.
+    pub tables: Vec<Table>,
     /// The chart, if drawn.
     pub chart: Option<Chart>,
     /// What the figures assume.
@@ -32,10 +32,64 @@ fn usd(v: f64) -> String {
     }
 }
 
-/// The section, from `autoscaling.csv`'s rows; `None` without `[autoscaling]`.
+/// `latency-windows.csv`'s rows as a table: per window and mode, the added latency per hop at
+/// P50 / P99 with its interval, and the deepest call graph's P99.
+fn windows_table(rows: &[LatencyWindowRow]) -> Table {
+    let cell = |v: Option<f64>, h: Option<f64>, sig: Option<bool>| match (v, h) {
+        (None, _) => "n/m".to_string(),
+        (Some(x), Some(h)) => format!(
+            "{x:.3} ± {h:.3}{}",
+            if sig == Some(false) { " n.s." } else { "" }
+        ),
+        (Some(x), None) => format!("{x:.3}"),
+    };
+    Table {
+        caption: "Latency at the day's trough, median and peak (each mode's fleet as the day left it, at that instant's load; latency-windows.csv)".into(),
+        header: [
+            "window",
+            "mode",
+            "load × [[traffic]]",
+            "added per hop P50 (ms)",
+            "added per hop P99 (ms)",
+            "deepest call graph P99 (ms)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let none = r.mode == "none";
+                vec![
+                    format!("{} ({:.1} h)", r.window, r.time_s as f64 / 3600.0),
+                    r.mode.clone(),
+                    format!("{:.2}", r.load_factor),
+                    if none {
+                        "–".into()
+                    } else if r.saturated == Some(true) {
+                        "saturated".into()
+                    } else {
+                        cell(r.hop_p50_ms, r.hop_p50_ms_ci95, r.hop_p50_significant)
+                    },
+                    if none {
+                        "–".into()
+                    } else if r.saturated == Some(true) {
+                        "saturated".into()
+                    } else {
+                        cell(r.hop_p99_ms, r.hop_p99_ms_ci95, r.hop_p99_significant)
+                    },
+                    cell(r.chain_p99_ms, r.chain_p99_ms_ci95, None),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The section, from `autoscaling.csv`'s rows (and `latency-windows.csv`'s, with traffic);
+/// `None` without `[autoscaling]`.
 pub fn section(
     s: &Scenario,
     rows: &[AutoscalingRow],
+    windows: &[LatencyWindowRow],
     alt: Option<String>,
     dir: &Path,
 ) -> Option<DaySection> {
@@ -125,14 +179,16 @@ pub fn section(
     let d = &a.spec;
     Some(DaySection {
         headline,
-        table: Table {
+        tables: std::iter::once(Table {
             caption: format!(
                 "The fleet over {h} (all pools; per pool in autoscaling.csv, every {} in timeline.csv)",
                 meshsim_scenarios::units::format_duration(meshsim_core::time::SimDuration::from_secs(d.sample_s))
             ),
             header,
             rows: table_rows,
-        },
+        })
+        .chain((!windows.is_empty()).then(|| windows_table(windows)))
+        .collect(),
         chart,
         assumptions: vec![
             format!(
@@ -148,7 +204,11 @@ pub fn section(
             "a proxy's memory is its mean in the static placement: a sidecar's does not follow the endpoints as the fleet scales".into(),
         ],
         not_modelled: vec![
-            "over the day: latency per time window (latency.csv is for the fixed replicas), Karpenter-style consolidation, node start-up failures, scale to zero".into(),
+            if windows.is_empty() {
+                "over the day: latency (the scenario has no [[traffic]]), Karpenter-style consolidation, node start-up failures, scale to zero".into()
+            } else {
+                "over the day: latency between the three windows (each is one simulated window of [latency] duration; latency.csv is for the fixed replicas), Karpenter-style consolidation, node start-up failures, scale to zero".into()
+            },
         ],
     })
 }

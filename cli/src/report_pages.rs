@@ -95,6 +95,9 @@ pub fn run_headline(rows: &[SummaryRow]) -> String {
             };
         }
         Some(_) => s += ", and no node to remove at equal replicas ($0 mesh saving)",
+        None if b.fits && b.nodes_required.is_none() => {
+            s += "; nodes at equal replicas are not computed (the scenario sets nodes_required = false), so neither is a saving"
+        }
         None => s += "; its saving is not computed (see the warnings)",
     }
     s
@@ -291,7 +294,7 @@ pub fn run_page(
     ];
     if let Some(d) = day {
         headline = format!("{headline} {}.", d.headline);
-        tables.push(d.table);
+        tables.extend(d.tables);
         charts.extend(d.chart);
         assumptions.extend(d.assumptions);
         not_modelled.extend(d.not_modelled);

@@ -123,10 +123,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if !args.quiet {
         let files = format!(
             "summary, pools, components, pending, latency, proxies, stations, namespaces{} (.csv and .parquet), run.json, report.html{}",
-            if s.autoscaling.is_some() {
-                ", timeline, autoscaling"
-            } else {
-                ""
+            match (&s.autoscaling, &s.latency) {
+                (Some(_), Some(_)) => ", timeline, autoscaling, latency-windows",
+                (Some(_), None) => ", timeline, autoscaling",
+                _ => "",
             },
             if args.no_plots {
                 ""
@@ -199,11 +199,15 @@ pub fn write_outputs(
             autoscale::timeline(&info, &s.cluster, &rr.days),
             autoscale::summary(&info, &s.cluster, s.current, a.spec.horizon_s, &rr.days),
             a.spec.horizon_s,
+            autoscale::latency_windows(&info, &s.modes, &rr.windows),
         )
     });
-    if let Some((timeline, summary, _)) = &day {
+    if let Some((timeline, summary, _, windows)) = &day {
         staged.table("timeline", &mut tables::frame(timeline)?)?;
         staged.table("autoscaling", &mut tables::frame(summary)?)?;
+        if s.latency.is_some() {
+            staged.table("latency-windows", &mut tables::frame(windows)?)?;
+        }
     }
     let run_json = serde_json::json!({
         "schema_version": meshsim_models::rows::SCHEMA_VERSION,
@@ -223,16 +227,16 @@ pub fn write_outputs(
     let mut day_alt = None;
     if plots {
         crate::plots::draw(&dir, &s.name, &summary, rr)?;
-        if let Some((timeline, _, horizon)) = &day
+        if let Some((timeline, _, horizon, _)) = &day
             && let Some(c) = crate::day_chart::DayChart::of(&s.name, timeline, *horizon)
         {
             crate::chart::save(&dir, "nodes-over-time", c.size(), &c)?;
             day_alt = Some(c.alt());
         }
     }
-    let section = day
-        .as_ref()
-        .and_then(|(_, rows, _)| crate::day_report::section(s, rows, day_alt, &dir));
+    let section = day.as_ref().and_then(|(_, rows, _, windows)| {
+        crate::day_report::section(s, rows, windows, day_alt, &dir)
+    });
     let page = crate::report_pages::run_page(s, path, &summary, rr, &dir, section);
     staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())

@@ -250,6 +250,22 @@ pub fn print_summary(
                 all[i].savings_usd_per_month.map_or("–".into(), money)
             }
         });
+        for (w, cells) in &rr.windows {
+            row(
+                &format!(
+                    "  added per hop P99 at the {} ({:.1} h, load ×{:.2}) (ms)",
+                    w.label,
+                    w.t_s as f64 / 3600.0,
+                    w.load_factor
+                ),
+                &|i| match cells.get(i) {
+                    _ if r[i].mode == MeshMode::None => "–".into(),
+                    Some(c) if c.saturated == Some(true) => "saturated".into(),
+                    Some(c) => cell(c.hop_p99_ms, true),
+                    None => "–".into(),
+                },
+            );
+        }
     }
     let lat = &rr.latency;
     let detail = &rr.latency_detail;

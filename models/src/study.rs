@@ -122,6 +122,9 @@ pub struct StudyResult {
     pub warnings: Vec<String>,
     /// Per mode, its day (empty without `[autoscaling]`).
     pub days: Vec<crate::autoscale::day::ModeDay>,
+    /// The request simulation at the day's trough, median and peak: per window, per mode
+    /// (empty without `[autoscaling]` and `[[traffic]]`).
+    pub windows: Vec<(crate::autoscale::windows::Window, Vec<LatencyCells>)>,
 }
 
 /// Why a study could not finish.
@@ -277,6 +280,37 @@ pub fn run(
             days
         }
     };
+    let windows = match (s.autoscaling, s.latency) {
+        (Some(day), Some(spec)) if !days.is_empty() => {
+            progress.phase("latency at the day's trough, median and peak");
+            let reference = results.iter().position(|r| r.is_current).unwrap_or(0);
+            let loads = crate::autoscale::day::loads(s.cluster, day, &runs[reference]);
+            let out = crate::autoscale::windows::simulate(
+                s.cluster,
+                s.mesh,
+                spec,
+                day,
+                &days,
+                &loads,
+                reference,
+                s.scheduler,
+                s.seed,
+                s.replications,
+                s.current,
+                replication_seed,
+            )?;
+            for _ in 0..out.len()
+                * (days.len() + usize::from(!s.modes.contains(&MeshMode::None)))
+                * s.replications as usize
+            {
+                progress.step();
+            }
+            out.into_iter()
+                .map(|(w, summary)| (w, cells_of(spec, summary, &results).0))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(StudyResult {
         results,
         runs,
@@ -285,6 +319,7 @@ pub fn run(
         migration,
         warnings,
         days,
+        windows,
     })
 }
 
@@ -436,6 +471,15 @@ fn simulate_latency(
         spec.utilisation_warning,
         s.current,
     );
+    Ok(cells_of(spec, summary, results))
+}
+
+/// The summary's latency cells of each mode, from the request simulation's summary.
+fn cells_of(
+    spec: &LatencySpec,
+    summary: Vec<ModeLatency>,
+    results: &[crate::headline::ModeResult],
+) -> (Vec<LatencyCells>, Vec<ModeLatency>) {
     // The deepest call graph is "the chain".
     let chain = latency::deepest_traffic(spec);
     let mut cells = Vec::new();
@@ -470,7 +514,7 @@ fn simulate_latency(
         });
         detail.push(ml);
     }
-    Ok((cells, detail))
+    (cells, detail)
 }
 
 /// What the reader of a day must know: a mode whose pods waited for room (its node-hours are
@@ -480,9 +524,6 @@ fn day_warnings(
     days: &[crate::autoscale::day::ModeDay],
     warnings: &mut Vec<String>,
 ) {
-    if s.latency.is_some() {
-        warnings.push("the request simulation ran on the fixed replicas and nodes, not on the autoscaled fleet: latency over the day is not modelled (latency.csv is not a figure of the day)".into());
-    }
     // Replica-hours that differ from the current mode's: the savings then compare different
     // replica counts (a `Resource` metric averages the sidecar in).
     let reference = s.current.and_then(|c| days.iter().find(|d| d.mode == c));

@@ -215,3 +215,73 @@ fn replica_hours_that_differ_between_modes_are_named() {
     assert_eq!(named(&w), 3, "{w:#?}");
     assert!(w.iter().any(|x| x.starts_with("ambient: `llm-7b` runs +")));
 }
+
+/// Latency over the day: with `[[traffic]]` the request simulation runs again at the day's
+/// trough, median and peak. The load is 100 rps for the first hour and 400 for the second,
+/// sampled every minute: the trough is the first instant (0 s), the median the 60th lowest of
+/// 120 (3,540 s, still 100 rps) and the peak the first at 400 rps (3,600 s); the traffic's 100
+/// rps stand for 2 replicas × 50 rps, so the factors are 1, 1 and 4. The sidecars' simulated
+/// CPU follows the requests: at the peak 4 × the trough's, within what 20 s of Poisson arrivals
+/// (2,000 and 8,000 requests, log-normal service times) allow — ±10 %.
+#[test]
+fn latency_is_simulated_at_the_days_trough_median_and_peak() {
+    let text = SCENARIO.replace(
+        "modes = [\"none\", \"ambient-waypoint\"]",
+        "modes = [\"none\", \"sidecar\"]",
+    ) + r#"
+[latency]
+duration = "20s"
+warmup = "1s"
+
+[[traffic]]
+service = "api"
+arrival = "poisson"
+rate = 100
+"#;
+    let s = meshsim_scenarios::parse("windows", &text).unwrap();
+    let rr = study::run(
+        &s.study(),
+        Options {
+            rank_namespaces: false,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let got: Vec<(&str, u64, f64)> = rr
+        .windows
+        .iter()
+        .map(|(w, _)| (w.label, w.t_s, w.load_factor))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("trough", 0, 1.0),
+            ("median", 3540, 1.0),
+            ("peak", 3600, 4.0)
+        ]
+    );
+    let cpu = |k: usize| rr.windows[k].1[1].proxy_cpu_simulated_vcpu.unwrap().0;
+    let ratio = cpu(2) / cpu(0);
+    assert!(
+        (ratio - 4.0).abs() < 0.4,
+        "peak / trough sidecar CPU {ratio}"
+    );
+    // Without a mesh nothing is added per hop; with sidecars something is, at every window.
+    for (_, cells) in &rr.windows {
+        assert!(cells[1].hop_p50_ms.unwrap().0 > 0.0);
+    }
+}
+
+/// The windows' request count is bounded at the day's highest load, located at [autoscaling].
+#[test]
+fn the_windows_request_count_is_bounded() {
+    let text = SCENARIO.replace("rate = 400 }", "rate = 4e8 }")
+        + "\n[latency]\nduration = \"20s\"\n\n[[traffic]]\nservice = \"api\"\narrival = \"poisson\"\nrate = 100\n";
+    let e = meshsim_scenarios::parse("bound", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("autoscaling") && e.contains("beyond meshsim's limit of 2e9"),
+        "{e}"
+    );
+}

@@ -84,6 +84,9 @@ fn golden(name: &str) {
             .map(|(_, l)| l)
             .collect();
         outputs.push(("timeline-hourly.csv".into(), hourly.join("\n") + "\n"));
+        if let Ok(w) = std::fs::read_to_string(out.join("latency-windows.csv")) {
+            outputs.push(("latency-windows.csv".into(), w));
+        }
     }
     outputs.push(("stdout.txt".into(), redact(&stdout, dir.path())));
     outputs.push(("stderr.txt".into(), redact(&stderr, dir.path())));

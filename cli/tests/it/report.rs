@@ -474,7 +474,7 @@ fn a_day_adds_its_headline_table_and_chart_to_the_run_page() {
         money(num(&amb, "savings_usd_per_month")),
     );
     assert!(
-        want.contains("224.4 node-hours against sidecar&#39;s 229.3"),
+        want.contains("211.9 node-hours against sidecar&#39;s 216.8"),
         "{want}"
     );
     assert!(html.contains(&want), "{want}");
@@ -483,10 +483,28 @@ fn a_day_adds_its_headline_table_and_chart_to_the_run_page() {
         "<th scope=\"row\">sidecar (current)</th>",
         "<h2>Nodes and replicas over 24h</h2>",
         "pool gpu-a100: none 2–14 nodes, 44–313 replicas",
-        "latency per time window",
+        "<caption>Latency at the day&#39;s trough, median and peak",
+        "latency between the three windows",
     ] {
         assert!(html.contains(s), "{s}");
     }
+    // Every window's added P99 per hop, as latency-windows.csv holds it.
+    let w = std::fs::read_to_string(out.join("latency-windows.csv")).unwrap();
+    let wh: Vec<&str> = w.lines().next().unwrap().split(',').collect();
+    let wc = |n: &str| wh.iter().position(|h| *h == n).unwrap();
+    let mut seen = 0;
+    for l in w.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        if c[wc("mode")] == "none" {
+            continue;
+        }
+        let v: f64 = c[wc("hop_p99_ms")].parse().unwrap();
+        let h: f64 = c[wc("hop_p99_ms_ci95")].parse().unwrap();
+        let cell = format!("{v:.3} ± {h:.3}");
+        assert!(html.contains(&cell), "{cell} ({l})");
+        seen += 1;
+    }
+    assert_eq!(seen, 9, "three windows × three meshed modes");
     let svg = std::fs::read_to_string(out.join("nodes-over-time.svg")).unwrap();
     for s in ["gpu-a100: nodes", "cpu: replicas", "ambient-waypoint"] {
         assert!(svg.contains(s), "{s} in nodes-over-time.svg");

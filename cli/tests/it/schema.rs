@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use meshsim_models::rows::audit::{
     AuditL7Row, AuditNamespaceRow, AuditPoolRow, AuditRow, AuditWorkloadRow,
 };
-use meshsim_models::rows::autoscale::{AutoscalingRow, DayTimelineRow};
+use meshsim_models::rows::autoscale::{AutoscalingRow, DayTimelineRow, LatencyWindowRow};
 use meshsim_models::rows::plan::{
     PlanLatencyRow, PlanNamespaceRow, PlanRow, PlanTimelineRow, PlanUncertaintyRow, WaveRow,
 };
@@ -23,7 +23,7 @@ use meshsim_models::rows::{HEAD, SCHEMA_VERSION, TableRow};
 use crate::root;
 
 /// Backticked names in the first cell of every table row under `## <heading>`, in the part
-/// `# <part>` when given (two commands write a `timeline.csv`).
+/// `# <part>` when given (three commands write a `timeline.csv`).
 fn documented_in(schema: &str, part: Option<&str>, heading: &str) -> BTreeSet<String> {
     let schema = match part {
         Some(p) => {
@@ -105,6 +105,7 @@ fn schema_md_lists_exactly_the_columns_written() {
     check_in::<TimelineRow>(&schema, Some("Replay outputs"));
     check::<DayTimelineRow>(&schema);
     check::<AutoscalingRow>(&schema);
+    check::<LatencyWindowRow>(&schema);
     check::<AuditRow>(&schema);
     check::<AuditPoolRow>(&schema);
     check::<AuditNamespaceRow>(&schema);

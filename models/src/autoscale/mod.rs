@@ -11,3 +11,4 @@ pub mod day;
 pub mod fleet;
 pub mod hpa;
 pub mod modes;
+pub mod windows;

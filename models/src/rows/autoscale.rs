@@ -194,3 +194,73 @@ pub fn summary(
     }
     out
 }
+
+crate::table_row! {
+    /// `latency-windows.csv` (`[autoscaling]` with `[[traffic]]`): the request simulation at
+    /// the day's trough, median and peak, per window and mode.
+    pub struct LatencyWindowRow: "latency-windows" {
+        pub schema_version: i64,
+        pub scenario: String,
+        pub mode: String,
+        pub seed: Option<i64>,
+        pub window: String,
+        pub time_s: i64,
+        pub load_factor: f64,
+        pub hop_p50_ms: Option<f64>,
+        pub hop_p50_ms_ci95: Option<f64>,
+        pub hop_p50_significant: Option<bool>,
+        pub hop_p90_ms: Option<f64>,
+        pub hop_p90_ms_ci95: Option<f64>,
+        pub hop_p90_significant: Option<bool>,
+        pub hop_p99_ms: Option<f64>,
+        pub hop_p99_ms_ci95: Option<f64>,
+        pub hop_p99_significant: Option<bool>,
+        pub chain_p99_ms: Option<f64>,
+        pub chain_p99_ms_ci95: Option<f64>,
+        pub saturated: Option<bool>,
+        pub failed_requests: Option<f64>,
+        pub max_proxy_utilisation: Option<f64>,
+    }
+}
+
+/// The rows of `latency-windows.csv`, window by window, in the modes' order.
+pub fn latency_windows(
+    info: &RunInfo<'_>,
+    modes: &[MeshMode],
+    windows: &[(
+        crate::autoscale::windows::Window,
+        Vec<crate::study::LatencyCells>,
+    )],
+) -> Vec<LatencyWindowRow> {
+    let v = |c: crate::study::EstCell| c.map(|x| x.0);
+    let h = |c: crate::study::EstCell| c.and_then(|x| x.1);
+    let mut out = Vec::new();
+    for (w, cells) in windows {
+        for (m, c) in modes.iter().zip(cells) {
+            out.push(LatencyWindowRow {
+                schema_version: SCHEMA_VERSION,
+                scenario: info.scenario.into(),
+                mode: m.as_str().into(),
+                seed: Some(info.seed as i64),
+                window: w.label.into(),
+                time_s: w.t_s as i64,
+                load_factor: w.load_factor,
+                hop_p50_ms: v(c.hop_p50_ms),
+                hop_p50_ms_ci95: h(c.hop_p50_ms),
+                hop_p50_significant: c.hop_p50_significant,
+                hop_p90_ms: v(c.hop_p90_ms),
+                hop_p90_ms_ci95: h(c.hop_p90_ms),
+                hop_p90_significant: c.hop_p90_significant,
+                hop_p99_ms: v(c.hop_p99_ms),
+                hop_p99_ms_ci95: h(c.hop_p99_ms),
+                hop_p99_significant: c.hop_p99_significant,
+                chain_p99_ms: v(c.chain_p99_ms),
+                chain_p99_ms_ci95: h(c.chain_p99_ms),
+                saturated: c.saturated,
+                failed_requests: c.failed_requests,
+                max_proxy_utilisation: c.max_proxy_utilisation,
+            });
+        }
+    }
+    out
+}

@@ -606,3 +606,49 @@ pub(super) fn resolve(
         loads: written_loads,
     })
 }
+
+/// With `[[traffic]]`, the request simulation runs again at the day's trough, median and peak,
+/// each traffic source's rate scaled by its entry workload's load over the load the scenario's
+/// replicas × `rps` stand for: bounded here, at the highest load, like the static simulation.
+pub(super) fn check_windows(
+    ctx: &mut Ctx<'_>,
+    section: Option<&Spanned<AutoscalingSection>>,
+    a: &Autoscaling,
+    spec: &meshsim_models::latency::LatencySpec,
+    cluster: &Cluster,
+    modes: usize,
+    replications: u32,
+) {
+    let Some(sec) = section else { return };
+    let mut calls = 0.0;
+    for t in &spec.traffic {
+        let w = &cluster.workloads[t.target];
+        let replicas = match w.replicas {
+            Replicas::Count(n) => f64::from(n),
+            Replicas::Fill => 1.0,
+        };
+        let base = replicas * w.rps_per_replica;
+        let peak = a.spec.workloads[t.target]
+            .load
+            .as_ref()
+            .map_or(base, |l| l.steps.iter().map(|s| s.1).fold(0.0, f64::max));
+        let factor = if base > 0.0 { peak / base } else { 1.0 };
+        calls += t.arrival.mean_rate()
+            * factor
+            * meshsim_models::latency::calls_per_request(&spec.services, t.target)
+            * (spec.duration + spec.warmup).as_secs_f64()
+            * f64::from(replications)
+            * (modes as f64 + 1.0)
+            * 3.0;
+    }
+    let limit = super::latency::MAX_SIMULATED_REQUESTS;
+    if calls > limit {
+        ctx.err(
+            sec.span(),
+            format!(
+                "the latency at the day's trough, median and peak would simulate about {calls:.2e} calls (the [[traffic]] rates scaled to the highest load × time × fan-out × replications × modes × 3 windows), beyond meshsim's limit of {limit:.0e}"
+            ),
+            Some("shorten latency.duration, lower the loads, or simulate fewer replications".into()),
+        );
+    }
+}

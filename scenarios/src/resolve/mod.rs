@@ -180,6 +180,17 @@ pub(crate) fn resolve(
     );
     let latency = latency::resolve(ctx, f, &cluster, base_dir, modes.len(), replications);
     let autoscaling = autoscaling::resolve(ctx, f.autoscaling.as_ref(), &cluster, base_dir);
+    if let (Some(a), Some((l, _))) = (&autoscaling, &latency) {
+        autoscaling::check_windows(
+            ctx,
+            f.autoscaling.as_ref(),
+            a,
+            l,
+            &cluster,
+            modes.len(),
+            replications,
+        );
+    }
     if ctx.failed() {
         return None;
     }
