@@ -103,10 +103,13 @@ where
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(50)
-        .build_cartesian_2d(0f64..hours.max(1e-9), 0f64..top * 1.15)
+        .build_cartesian_2d(0f64..hours.max(1e-9), 0f64..(top * 1.15).ceil())
         .map_err(err)?;
+    // Counts: whole-number ticks only (a small range would otherwise repeat rounded labels).
+    let ticks = ((top * 1.15).ceil() as usize).clamp(1, 10) + 1;
     chart
         .configure_mesh()
+        .y_labels(ticks)
         .x_desc("hours")
         .y_desc(y_desc)
         .x_label_formatter(&|v| format!("{v:.0}"))

@@ -295,7 +295,10 @@ pub fn run_page(
     if let Some(d) = day {
         headline = format!("{headline} {}.", d.headline);
         tables.extend(d.tables);
-        charts.extend(d.chart);
+        if let Some(c) = d.chart {
+            // The day is what such a scenario asks: its chart comes first.
+            charts.insert(0, c);
+        }
         assumptions.extend(d.assumptions);
         not_modelled.extend(d.not_modelled);
     }
