@@ -228,6 +228,8 @@ pub fn scenario_of(sw: &Sweep, i: u64) -> Result<Scenario, Failure> {
     if let Some(n) = sw.nodes_required {
         s.nodes_required = n;
     }
+    // A point is the static study: sweep.csv has no column of the day, so it is not run.
+    s.autoscaling = None;
     Ok(s)
 }
 

@@ -609,3 +609,17 @@ fn plan_uncertainty_is_the_percentiles_of_the_points() {
         "{rec:?} vs {user:?}"
     );
 }
+
+#[test]
+fn a_sweep_parameter_under_autoscaling_is_refused() {
+    bad_sweep(
+        &format!(
+            "{HEAD}\n[[parameters]]\npath = \"autoscaling.horizon\"\nvalues = [\"1h\", \"2h\"]\n"
+        ),
+        &[
+            "s.toml:6",
+            "`autoscaling.horizon` changes nothing in a sweep",
+            "meshsim run",
+        ],
+    );
+}

@@ -156,6 +156,15 @@ fn parameter(
         ctx.err(p.path.span(), e.to_string(), None);
         return None;
     }
+    let path = p.path.get_ref();
+    if path == "autoscaling" || path.starts_with("autoscaling.") {
+        ctx.err(
+            p.path.span(),
+            format!("`{path}` changes nothing in a sweep: a sweep's points run the static study, not the day of [autoscaling]"),
+            Some("run the variants of a day with `meshsim run` (one scenario file each)".into()),
+        );
+        return None;
+    }
     let given = [p.values.is_some(), p.range.is_some(), p.interval.is_some()];
     if given.iter().filter(|x| **x).count() != 1 {
         ctx.err(
