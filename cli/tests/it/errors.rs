@@ -992,10 +992,11 @@ fn an_error_in_a_sweep_point_cites_the_base_scenario_line() {
     );
 }
 
-/// `BASE` with an `[autoscaling]` section appended (BASE has 23 lines; the section starts on
-/// line 24, its `horizon` on line 25).
+/// `BASE`, its workload serving 10 rps a replica, with an `[autoscaling]` section appended
+/// (24 lines; the section starts on line 25, its `horizon` on line 26).
 fn with_autoscaling(section: &str) -> Vec<u8> {
-    format!("{BASE}\n{section}").into_bytes()
+    let base = BASE.replacen("memory = \"1Gi\" }\n", "memory = \"1Gi\" }\nrps = 10\n", 1);
+    format!("{base}\n{section}").into_bytes()
 }
 
 #[test]
@@ -1005,7 +1006,7 @@ fn autoscaling_errors_are_located() {
         (
             "[autoscaling]\nhorizon = \"1h\"\n[autoscaling.pools.cpuu]\nmin = 1\nmax = 4\n",
             &[
-                "bad.toml:26:1",
+                "bad.toml:27:1",
                 "autoscaling.pools.cpuu",
                 "no pool is named `cpuu`",
                 "did you mean `cpu`?",
@@ -1027,7 +1028,7 @@ fn autoscaling_errors_are_located() {
         (
             "[autoscaling]\nhorizon = \"90m30ms\"\n",
             &[
-                "bad.toml:25:",
+                "bad.toml:26:",
                 "autoscaling.horizon",
                 "not a whole number of seconds",
             ],
@@ -1104,6 +1105,20 @@ fn an_hpa_on_a_fill_workload_is_refused() {
         &[
             "autoscaling.workloads.web.hpa",
             "replicas = \"fill\": an HPA sets its replicas",
+        ],
+    );
+}
+
+#[test]
+fn a_load_on_a_workload_without_rps_is_refused() {
+    let s = format!(
+        "{BASE}\n[autoscaling]\nhorizon = \"1h\"\n[autoscaling.workloads.web]\nload = {{ rate = 10 }}\n"
+    );
+    bad_run(
+        s.as_bytes(),
+        &[
+            "autoscaling.workloads.web.load",
+            "workload `web` has no `rps`: its CPU cannot follow a load",
         ],
     );
 }

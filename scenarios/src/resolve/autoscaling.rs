@@ -564,7 +564,15 @@ pub(super) fn resolve(
         {
             workloads[i].readiness_s = x;
         }
-        if let (Some(l), Some(h)) = (&s.load, horizon)
+        if let Some(l) = &s.load
+            && w.rps_per_replica <= 0.0
+        {
+            ctx.err(
+                l.span(),
+                format!("workload `{name}` has no `rps`: its CPU cannot follow a load"),
+                Some("give the workload `rps` (requests per second per replica) with its `usage.cpu` at that rate: CPU per request is usage.cpu ÷ rps".into()),
+            );
+        } else if let (Some(l), Some(h)) = (&s.load, horizon)
             && let Some(out) = load(ctx, l, h, base_dir)
         {
             workloads[i].load = Some(out.load);
