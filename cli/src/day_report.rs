@@ -120,10 +120,13 @@ pub fn section(
             usd(c.cost_usd_per_month),
             match b.savings_usd_per_month {
                 Some(x) if x >= 0.0 => "saving",
-                _ => "costing",
+                Some(_) => "costing",
+                None => "its saving not computed:",
             },
-            b.savings_usd_per_month
-                .map_or_else(|| "n/m".into(), |x| usd(x.abs())),
+            b.savings_usd_per_month.map_or_else(
+                || "a mode does not fit the day, see the warnings".into(),
+                |x| usd(x.abs())
+            ),
         ),
         _ => format!(
             "Over {h} of autoscaled load: the current mode is not compared, so nothing is saved against it"
@@ -158,6 +161,8 @@ pub fn section(
                 usd(r.cost_usd_per_month),
                 if is_cur {
                     "–".into()
+                } else if !r.fits {
+                    "does not fit".into()
                 } else {
                     r.savings_usd_per_month.map_or_else(|| "n/m".into(), usd)
                 },

@@ -246,8 +246,10 @@ pub fn print_summary(
         row(&format!("  saving vs {cur} ($/month)"), &|i| {
             if r[i].is_current {
                 "–".into()
+            } else if !all[i].fits {
+                "does not fit".into()
             } else {
-                all[i].savings_usd_per_month.map_or("–".into(), money)
+                all[i].savings_usd_per_month.map_or("n/m".into(), money)
             }
         });
         for (w, cells) in &rr.windows {

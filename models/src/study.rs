@@ -524,6 +524,14 @@ fn day_warnings(
     days: &[crate::autoscale::day::ModeDay],
     warnings: &mut Vec<String>,
 ) {
+    for p in &s.cluster.pools {
+        if p.price_per_hour_usd == 0.0 {
+            warnings.push(format!(
+                "pool `{}` has no price_per_hour: its node-hours count as free in the day's costs and savings",
+                p.name
+            ));
+        }
+    }
     // Replica-hours that differ from the current mode's: the savings then compare different
     // replica counts (a `Resource` metric averages the sidecar in).
     let reference = s.current.and_then(|c| days.iter().find(|d| d.mode == c));
@@ -556,19 +564,18 @@ fn day_warnings(
                 100.0 * pending as f64 / demanded as f64
             ));
         }
-        if let Some(day) = s.autoscaling {
-            for (p, sc) in day.pools.iter().enumerate() {
-                if let Some(sc) = sc
-                    && d.fleet.peak_nodes[p] >= sc.max
-                    && pending > 0
-                {
-                    warnings.push(format!(
-                        "{}: pool `{}` reached its maximum of {} nodes with pods pending",
-                        d.mode.as_str(),
-                        s.cluster.pools[p].name,
-                        sc.max
-                    ));
-                }
+        for (p, &capped) in d.fleet.capped_pending_pod_seconds.iter().enumerate() {
+            if capped > 0 {
+                let why = match s.autoscaling.and_then(|day| day.pools[p]) {
+                    Some(sc) => format!("at its maximum of {} nodes", sc.max),
+                    None => "of fixed size".to_string(),
+                };
+                warnings.push(format!(
+                    "{}: does not fit the day: pods waited {:.1} pod-hours with pool `{}` unable to grow ({why}); its savings are not computed (see autoscaling.csv)",
+                    d.mode.as_str(),
+                    capped as f64 / 3600.0,
+                    s.cluster.pools[p].name,
+                ));
             }
         }
     }

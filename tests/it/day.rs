@@ -285,3 +285,49 @@ fn the_windows_request_count_is_bounded() {
         "{e}"
     );
 }
+
+/// A pool that cannot grow enough: at 400 rps `api` wants 8 pods of 500m, and two 1-vCPU
+/// nodes (the pool's maximum) hold 4. The waiting pods are no autoscaling's to place: the mode
+/// does not fit the day, and no saving is computed for it or against it.
+#[test]
+fn a_mode_that_outgrows_its_pools_has_no_saving() {
+    use meshsim_models::rows::{RunInfo, autoscale};
+    let text = SCENARIO
+        .replace("cpu = \"16\"", "cpu = \"1\"")
+        .replace("current = \"none\"", "current = \"ambient-waypoint\"")
+        .replace(
+            "[autoscaling.workloads.api]",
+            "[autoscaling.pools.web]\nmin = 1\nmax = 2\n\n[autoscaling.workloads.api]",
+        );
+    let s = meshsim_scenarios::parse("capped", &text).unwrap();
+    let rr = study::run(
+        &s.study(),
+        Options {
+            rank_namespaces: false,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let none = &rr.days[0];
+    assert!(none.fleet.capped_pending_pod_seconds[0] > 0);
+    assert!(
+        rr.warnings
+            .iter()
+            .any(|w| w.starts_with("none: does not fit the day")
+                && w.contains("pool `web` unable to grow (at its maximum of 2 nodes)")),
+        "{:#?}",
+        rr.warnings
+    );
+    let info = RunInfo {
+        scenario: &s.name,
+        seed: s.seed,
+    };
+    let rows = autoscale::summary(&info, &s.cluster, s.current, 7200, &rr.days);
+    for r in &rows {
+        assert!(!r.fits, "{} {}", r.mode, r.pool);
+        assert_eq!(r.savings_usd_per_month, None, "{} {}", r.mode, r.pool);
+        assert!(
+            r.capped_pending_pod_hours > 0.0 && r.capped_pending_pod_hours <= r.pending_pod_hours
+        );
+    }
+}

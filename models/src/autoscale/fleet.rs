@@ -274,6 +274,9 @@ pub struct FleetRun {
     pub nodes_removed: Vec<u32>,
     /// Most nodes present at once, per pool.
     pub peak_nodes: Vec<u32>,
+    /// Per pool: pod-seconds its workloads' pods waited while the pool could not grow (fixed,
+    /// or at its maximum): what no autoscaling places — the fleet does not fit its bounds.
+    pub capped_pending_pod_seconds: Vec<u64>,
     /// At each sampling instant, the bound pods of every workload, workload by workload
     /// (`placed_at_samples[k * workloads + w]`).
     pub placed_at_samples: Vec<u32>,
@@ -352,6 +355,9 @@ struct Fleet<'a> {
     pending_a: Vec<Area>,
     demanded_a: Vec<Area>,
     nodes_a: Vec<Area>,
+    /// Per pool: pods pending while it cannot grow (fixed, or at its maximum with what is on
+    /// its way).
+    capped_a: Vec<Area>,
     run: FleetRun,
 }
 
@@ -361,11 +367,35 @@ impl Fleet<'_> {
         self.pending_a[w].set(t, u64::from(self.pending[w]));
         self.demanded_a[w].set(t, u64::from(self.desired[w]));
         self.quiet[w] = false;
-        self.pool_changed[self.spec.workloads[w].pool] = true;
+        let p = self.spec.workloads[w].pool;
+        self.pool_changed[p] = true;
         self.changed = true;
+        self.touch_capped(p, t);
+    }
+
+    /// Pods of pool `p`'s workloads pending while no scale-up can come: the pool is fixed, or
+    /// at its maximum counting the nodes on their way.
+    fn touch_capped(&mut self, p: usize, t: u64) {
+        let capped = match self.spec.scaling[p] {
+            None => true,
+            Some(sc) => {
+                let coming: u32 = self.in_flight[p].iter().map(|f| f.1).sum();
+                self.present_count[p] + coming >= sc.max
+            }
+        };
+        let pending: u64 = if capped {
+            self.served[p]
+                .iter()
+                .map(|&w| u64::from(self.pending[w]))
+                .sum()
+        } else {
+            0
+        };
+        self.capped_a[p].set(t, pending);
     }
 
     fn touch_pool(&mut self, p: usize, t: u64) {
+        self.touch_capped(p, t);
         self.nodes_a[p].set(t, u64::from(self.present_count[p]));
         self.run.peak_nodes[p] = self.run.peak_nodes[p].max(self.present_count[p]);
         self.pool_changed[p] = true;
@@ -527,6 +557,7 @@ impl Fleet<'_> {
                 let ask = need.saturating_sub(coming).min(room);
                 if ask > 0 {
                     self.in_flight[p].push((now + sc.provisioning_s, ask));
+                    self.touch_capped(p, now);
                     self.scale_down[p].added(now);
                 }
                 // A pool with pending pods it serves is not scaled down.
@@ -726,6 +757,7 @@ fn run(spec: &FleetSpec<'_>, skip: bool) -> FleetRun {
         pending_a: vec![Area::default(); nw],
         demanded_a: vec![Area::default(); nw],
         nodes_a: vec![Area::default(); pools],
+        capped_a: vec![Area::default(); pools],
         run: FleetRun {
             nodes_added: vec![0; pools],
             nodes_removed: vec![0; pools],
@@ -815,6 +847,7 @@ fn run(spec: &FleetSpec<'_>, skip: bool) -> FleetRun {
     }
     let end = spec.horizon_s;
     f.run.node_seconds = f.nodes_a.iter().map(|a| a.close(end)).collect();
+    f.run.capped_pending_pod_seconds = f.capped_a.iter().map(|a| a.close(end)).collect();
     f.run.placed_pod_seconds = f.placed_a.iter().map(|a| a.close(end)).collect();
     f.run.pending_pod_seconds = f.pending_a.iter().map(|a| a.close(end)).collect();
     f.run.demanded_pod_seconds = f.demanded_a.iter().map(|a| a.close(end)).collect();
@@ -928,10 +961,27 @@ pub(super) mod tests {
             run.demanded_pod_seconds[0],
             "conservation"
         );
+        // They waited for a node on its way, not for a pool that could not grow.
+        assert_eq!(run.capped_pending_pod_seconds[0], 0);
+
+        // The same pool capped at its one node: at 600 s, 3 pods fit node 0 (3.8 vCPU) and 3
+        // stay pending — no node can come — until the scale-down to 2 at 3,885 s removes the
+        // pending ones first: 3 × 3,285 pod-seconds, all of them capped.
+        let mut capped = spec.clone();
+        capped.scaling[0] = Some(PoolScaling {
+            min: 1,
+            max: 1,
+            provisioning_s: 60,
+        });
+        let run = simulate(&capped);
+        assert_eq!(run.pending_pod_seconds[0], 3 * 3285);
+        assert_eq!(run.capped_pending_pod_seconds[0], 3 * 3285);
+        assert_eq!(run.nodes_added[0], 0);
+        // A fixed pool is capped the same way.
+        capped.scaling[0] = None;
+        assert_eq!(simulate(&capped).capped_pending_pod_seconds[0], 3 * 3285);
     }
 
-    /// A fleet that cannot grow: the pods that do not fit stay pending, and the pod-seconds
-    /// still add up; a fixed workload keeps its count.
     /// Skipping the syncs of an HPA whose inputs did not change (with its recommendation held)
     /// gives the run that syncs every 15 s, sample for sample, over a repeating day.
     #[test]

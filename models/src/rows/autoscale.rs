@@ -47,6 +47,8 @@ crate::table_row! {
         pub demanded_pod_hours: f64,
         pub placed_pod_hours: f64,
         pub pending_pod_hours: f64,
+        pub capped_pending_pod_hours: f64,
+        pub fits: bool,
         pub proxy_memory_mean_gib: f64,
         pub proxy_memory_peak_gib: f64,
         pub proxy_cpu_mean_vcpu: f64,
@@ -92,6 +94,7 @@ struct Sums {
     demanded: f64,
     placed: f64,
     pending: f64,
+    capped: f64,
     mem: (f64, f64),
     cpu: (f64, f64),
 }
@@ -139,6 +142,10 @@ fn sums(cluster: &Cluster, d: &ModeDay, pools: &[usize], horizon_s: u64) -> Sums
         demanded: of(&d.fleet.demanded_pod_seconds),
         placed: of(&d.fleet.placed_pod_seconds),
         pending: of(&d.fleet.pending_pod_seconds),
+        capped: pools
+            .iter()
+            .map(|&p| d.fleet.capped_pending_pod_seconds[p] as f64 / 3600.0)
+            .sum(),
         mem: ModeDay::mean_peak(&series(&d.proxy_memory)),
         cpu: ModeDay::mean_peak(&series(&d.proxy_cpu)),
     }
@@ -165,8 +172,12 @@ pub fn summary(
         for (name, set) in &sets {
             let s = sums(cluster, d, set, horizon_s);
             let month = per_month(s.cost, horizon_s);
+            // A mode whose pods waited for a pool that could not grow does not fit the day:
+            // no saving of its own, and none against a current mode that does not fit.
             let savings = reference
-                .map(|r| per_month(sums(cluster, r, set, horizon_s).cost, horizon_s) - month);
+                .map(|r| sums(cluster, r, set, horizon_s))
+                .filter(|r| r.capped == 0.0 && s.capped == 0.0)
+                .map(|r| per_month(r.cost, horizon_s) - month);
             out.push(AutoscalingRow {
                 schema_version: SCHEMA_VERSION,
                 scenario: info.scenario.into(),
@@ -185,6 +196,8 @@ pub fn summary(
                 demanded_pod_hours: s.demanded,
                 placed_pod_hours: s.placed,
                 pending_pod_hours: s.pending,
+                capped_pending_pod_hours: s.capped,
+                fits: s.capped == 0.0,
                 proxy_memory_mean_gib: gib_f(s.mem.0),
                 proxy_memory_peak_gib: gib_f(s.mem.1),
                 proxy_cpu_mean_vcpu: s.cpu.0 / 1000.0,
