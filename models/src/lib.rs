@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod autoscale;
+pub mod calibrate;
 pub mod capacity;
 pub mod cluster;
 pub mod delay;
