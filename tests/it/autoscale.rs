@@ -27,12 +27,7 @@ fn a_fleet_without_autoscaling_places_what_meshsim_run_places() {
             .cluster
             .daemonsets
             .iter()
-            .map(|d| PodSpec {
-                requests: d.requests,
-                node_selector: d.node_selector.clone(),
-                tolerations: d.tolerations.clone(),
-                ..PodSpec::default()
-            })
+            .map(PodSpec::of_daemonset)
             .collect();
         for (r, run) in rr.results.iter().zip(&rr.runs) {
             let placed = placed_counts(run);

@@ -43,16 +43,21 @@ hpa = { min = 1, max = 20, target_utilization = 50, metric = "container-resource
 load = { schedule = [{ at = "0s", rate = 100 }, { at = "1h", rate = 400 }], period = "2h" }
 "#;
 
-fn days() -> Vec<ModeDay> {
-    let s = meshsim_scenarios::parse("day-by-hand", SCENARIO).unwrap();
-    let rr = study::run(
+/// The study `meshsim run` makes of `s` (the namespace ranking apart).
+fn study_of(s: &meshsim_scenarios::Scenario) -> study::StudyResult {
+    study::run(
         &s.study(),
         Options {
             rank_namespaces: false,
         },
         &NoProgress,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn days() -> Vec<ModeDay> {
+    let s = meshsim_scenarios::parse("day-by-hand", SCENARIO).unwrap();
+    let rr = study_of(&s);
     rr.days
 }
 
@@ -108,14 +113,7 @@ fn waypoint_and_istiod_hpas_follow_their_load() {
 fn the_shipped_day_conserves_and_adds_up() {
     use meshsim_models::rows::{RunInfo, autoscale};
     let s = meshsim_tests::shipped("diurnal-gpu-inference");
-    let rr = study::run(
-        &s.study(),
-        Options {
-            rank_namespaces: false,
-        },
-        &NoProgress,
-    )
-    .unwrap();
+    let rr = study_of(&s);
     let a = s.autoscaling.as_ref().unwrap();
     assert_eq!(a.spec.horizon_s, 86_400);
     for d in &rr.days {
@@ -192,15 +190,7 @@ fn replica_hours_that_differ_between_modes_are_named() {
     let text = std::fs::read_to_string(&path).unwrap();
     let run = |text: &str| {
         let s = meshsim_scenarios::parse_in("d", text, path.parent()).unwrap();
-        study::run(
-            &s.study(),
-            Options {
-                rank_namespaces: false,
-            },
-            &NoProgress,
-        )
-        .unwrap()
-        .warnings
+        study_of(&s).warnings
     };
     let named = |w: &[String]| {
         w.iter()
@@ -239,14 +229,7 @@ arrival = "poisson"
 rate = 100
 "#;
     let s = meshsim_scenarios::parse("windows", &text).unwrap();
-    let rr = study::run(
-        &s.study(),
-        Options {
-            rank_namespaces: false,
-        },
-        &NoProgress,
-    )
-    .unwrap();
+    let rr = study_of(&s);
     let got: Vec<(&str, u64, f64)> = rr
         .windows
         .iter()
@@ -300,14 +283,7 @@ fn a_mode_that_outgrows_its_pools_has_no_saving() {
             "[autoscaling.pools.web]\nmin = 1\nmax = 2\n\n[autoscaling.workloads.api]",
         );
     let s = meshsim_scenarios::parse("capped", &text).unwrap();
-    let rr = study::run(
-        &s.study(),
-        Options {
-            rank_namespaces: false,
-        },
-        &NoProgress,
-    )
-    .unwrap();
+    let rr = study_of(&s);
     let none = &rr.days[0];
     assert!(none.fleet.capped_pending_pod_seconds[0] > 0);
     assert!(

@@ -249,12 +249,7 @@ pub fn run_mode(
         daemonsets: cluster
             .daemonsets
             .iter()
-            .map(|d| PodSpec {
-                requests: d.requests,
-                node_selector: d.node_selector.clone(),
-                tolerations: d.tolerations.clone(),
-                ..PodSpec::default()
-            })
+            .map(PodSpec::of_daemonset)
             .collect(),
         workloads,
         horizon_s: day.horizon_s,

@@ -68,14 +68,7 @@ pub(super) fn place(
     let daemonsets: Vec<Outcome> = cluster
         .daemonsets
         .iter()
-        .map(|d| {
-            sched.place_daemonset(&PodSpec {
-                requests: d.requests,
-                node_selector: d.node_selector.clone(),
-                tolerations: d.tolerations.clone(),
-                ..Default::default()
-            })
-        })
+        .map(|d| sched.place_daemonset(&PodSpec::of_daemonset(d)))
         .collect();
 
     // Control plane and waypoints, then workloads.

@@ -119,6 +119,18 @@ pub struct PodSpec {
     pub gpu_models: Vec<String>,
 }
 
+impl PodSpec {
+    /// A DaemonSet's pod: its requests, node selector and tolerations.
+    pub fn of_daemonset(d: &crate::cluster::DaemonSet) -> PodSpec {
+        PodSpec {
+            requests: d.requests,
+            node_selector: d.node_selector.clone(),
+            tolerations: d.tolerations.clone(),
+            ..PodSpec::default()
+        }
+    }
+}
+
 /// A group of identical pods to place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Group {
