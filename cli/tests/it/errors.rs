@@ -1122,3 +1122,22 @@ fn a_load_on_a_workload_without_rps_is_refused() {
         ],
     );
 }
+
+/// The timeline every mode keeps (a figure per workload per sample) is bounded before the run.
+#[test]
+fn a_timeline_too_large_to_keep_is_refused() {
+    let mut s = BASE.to_string();
+    for i in 0..120 {
+        s.push_str(&format!(
+            "\n[[workloads]]\nname = \"w{i}\"\nreplicas = 1\nrequests = {{ cpu = \"10m\", memory = \"16Mi\" }}\n"
+        ));
+    }
+    s.push_str("\n[autoscaling]\nhorizon = \"2208h\"\nsample = \"40s\"\n");
+    bad_run(
+        s.as_bytes(),
+        &[
+            "autoscaling.sample",
+            "198721 samples × 124 workloads (waypoints and istiod included) is 24641404 figures kept per mode, beyond meshsim's limit of 20000000",
+        ],
+    );
+}

@@ -25,6 +25,8 @@ use crate::units::Duration;
 const MAX_HORIZON_S: u64 = 92 * 86_400;
 /// Most sampling instants in a timeline.
 const MAX_SAMPLES: u64 = 200_000;
+/// Most figures a mode's timeline keeps: samples × fleet workloads (80 MB per mode).
+const MAX_TIMELINE_CELLS: u64 = 20_000_000;
 /// Most steps in one load (a minute-binned trace over the longest horizon fits).
 const MAX_LOAD_STEPS: usize = 1_000_000;
 
@@ -427,6 +429,26 @@ pub(super) fn resolve(
             ),
             Some("sample less often".into()),
         );
+    }
+    // The fleet keeps every workload's pods at every sample (waypoints and istiod among them).
+    if let (Some(h), Some(smp)) = (horizon, sample) {
+        let namespaces: std::collections::BTreeSet<&str> = cluster
+            .workloads
+            .iter()
+            .map(|w| w.namespace.as_str())
+            .collect();
+        let per_sample = (cluster.workloads.len() + namespaces.len() + 1) as u64;
+        let cells = (h / smp + 1).saturating_mul(per_sample);
+        if cells > MAX_TIMELINE_CELLS {
+            ctx.err(
+                a.sample.as_ref().map_or(a.horizon.span(), |x| x.span()),
+                format!(
+                    "{} samples × {per_sample} workloads (waypoints and istiod included) is {cells} figures kept per mode, beyond meshsim's limit of {MAX_TIMELINE_CELLS}",
+                    h / smp + 1
+                ),
+                Some("sample less often, or shorten the horizon".into()),
+            );
+        }
     }
     let d = CaConfig::default();
     let c = a.cluster_autoscaler.clone().unwrap_or_default();
