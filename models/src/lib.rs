@@ -21,6 +21,7 @@ pub mod names;
 pub mod packing;
 pub mod plan;
 pub mod presets;
+pub mod proxy_fit;
 pub mod replay;
 pub mod resources;
 pub mod rows;
