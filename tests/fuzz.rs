@@ -1,5 +1,6 @@
 //! An in-process mutation fuzzer for everything meshsim reads: scenario files (validation,
-//! resolution, a bounded run of the study), sweep files and trace CSVs.
+//! resolution, a bounded run of the study), sweep files, trace CSVs, replay tables, kubectl
+//! dumps and measurement tables (read, fitted, the preset written and named by a scenario).
 //!
 //! Seeds are the shipped scenarios, sweeps and a trace; each input is one seed (or two,
 //! spliced) mutated a few times: bytes flipped, inserted, deleted or repeated; numbers and
@@ -45,6 +46,8 @@ pub enum Kind {
     Dump,
     /// `kubectl top` text (`meshsim audit`).
     Top,
+    /// A measurement table (`meshsim calibrate`): meshsim's columns or istio/tools' CSV.
+    Measurements,
 }
 
 /// Rows of the shipped openb tables the fuzzer's scratch copies keep (and its table seeds).
@@ -121,6 +124,16 @@ pub fn seeds() -> Vec<Seed> {
         name: "audit-example-top.txt".into(),
         bytes: std::fs::read(example.join("top.txt")).unwrap(),
     });
+    out.push(Seed {
+        kind: Kind::Measurements,
+        name: "istio-bench-head.csv".into(),
+        bytes: head(&root().join("data/istio-bench/benchmark-2020-08.csv"), 30).into_bytes(),
+    });
+    out.push(Seed {
+        kind: Kind::Measurements,
+        name: "proxies.csv".into(),
+        bytes: MEASUREMENTS.as_bytes().to_vec(),
+    });
     let trace =
         std::fs::read_to_string(root().join("data/azure-llm/AzureLLMInferenceTrace_code.csv"))
             .unwrap();
@@ -132,6 +145,17 @@ pub fn seeds() -> Vec<Seed> {
     });
     out
 }
+
+/// A measurement table in meshsim's columns, sidecars and ztunnels (the fuzzer's seed).
+const MEASUREMENTS: &str = "proxy,label,version,services,endpoints,pods,rps,connections,cpu,memory
+sidecar,a,1.24,10,20,,100,,0.035,45Mi
+sidecar,b,1.24,50,400,,1000,,210m,52Mi
+sidecar,c,1.24,200,900,,2500,,520m,70Mi
+sidecar,d,1.24,400,5000,,10,,4m,90Mi
+ztunnel,e,1.24,,,1,,32,2m,21M
+ztunnel,f,1.24,,,4,,64,3m,27M
+ztunnel,g,1.24,,,8,,16,2m,34M
+";
 
 /// Values that have broken parsers before, or sit on a documented limit.
 const NUMBERS: &[&str] = &[
@@ -330,7 +354,7 @@ fn mutate_once(rng: &mut SplitMix64, text: &mut Vec<u8>, other: &[u8], kind: Kin
                 text.splice(at..at, other[r.0..r.1].iter().copied());
             }
         }
-        8 if matches!(kind, Kind::PodTable | Kind::NodeTable) => {
+        8 if matches!(kind, Kind::PodTable | Kind::NodeTable | Kind::Measurements) => {
             let v = TABLE_CELLS[below(rng, TABLE_CELLS.len())];
             let ls = lines(text);
             if ls.len() > 1 {
@@ -745,6 +769,90 @@ fn check_dump(kind: Kind, text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
     }
 }
 
+/// A measurement table: read (any version it holds) and fitted, or refused with a bounded
+/// message that echoes no cell; a fit's preset file must be one a scenario validates with, and
+/// give back the figures the fit wrote (`Ran`).
+fn check_measurements(text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
+    use meshsim_scenarios::measurements::load;
+    let path = dir.join("measurements.csv");
+    std::fs::write(&path, text).unwrap();
+    let bounded = |m: String| -> Result<Outcome, Finding> {
+        if m.contains("root:") || m.chars().count() > 20_000 {
+            return Err(Finding {
+                what: format!(
+                    "message echoes input or is unbounded: {} characters",
+                    m.chars().count()
+                ),
+            });
+        }
+        Ok(Outcome::Refused)
+    };
+    let table = match load(&path, None, None) {
+        Ok(t) => t,
+        Err(d) => {
+            // Several versions: fit the first one named.
+            let m = d.to_string();
+            let Some(v) = m
+                .split("versions: ")
+                .nth(1)
+                .and_then(|l| l.lines().next())
+                .and_then(|l| l.split(", ").next())
+                .map(str::to_string)
+            else {
+                return bounded(m);
+            };
+            match load(&path, None, Some(&v)) {
+                Ok(t) => t,
+                Err(d) => return bounded(d.to_string()),
+            }
+        }
+    };
+    let base = meshsim_models::presets::istio_1_24();
+    let (costs, fits) = match meshsim_models::proxy_fit::fit_table(&table.points, &base) {
+        Ok(x) => x,
+        Err(e) => return bounded(e.to_string()),
+    };
+    for f in &fits {
+        if !f.rms_relative_error.is_finite()
+            || f.coefficients
+                .iter()
+                .any(|c| c.value.is_nan() || c.value < 0.0)
+        {
+            return Err(Finding {
+                what: format!("a fit wrote a coefficient below 0 or a non-finite error: {f:?}"),
+            });
+        }
+    }
+    let preset =
+        meshsim_scenarios::preset_file::calibrated("fuzzed", "istio-1.24", "fuzz", &costs, &fits);
+    let text = meshsim_scenarios::preset_file::to_toml(&preset).map_err(|e| Finding {
+        what: format!("the preset does not serialise: {e}"),
+    })?;
+    std::fs::write(dir.join("fuzzed-preset.toml"), &text).unwrap();
+    let scenario = std::fs::read_to_string(root().join("scenarios/istio-benchmark.toml"))
+        .unwrap()
+        .replace("preset = \"istio-1.24\"", "preset = \"fuzzed-preset.toml\"");
+    match meshsim_scenarios::parse_in("calibrated.toml", &scenario, Some(dir)) {
+        Ok(s) => {
+            let mut got = s.mesh.costs.clone();
+            got.preset = costs.preset.clone();
+            got.origin = None;
+            if got != costs {
+                return Err(Finding {
+                    what: "the preset file does not give back the fitted figures".into(),
+                });
+            }
+            Ok(Outcome::Ran)
+        }
+        Err(d) => Err(Finding {
+            what: format!(
+                "the written preset does not validate: {}",
+                d.to_string().chars().take(600).collect::<String>()
+            ),
+        }),
+    }
+}
+
 /// Checks one input, catching panics. `dir` is a scratch directory holding a copy of the
 /// shipped base scenario of sweeps, and the trace of the trace-replay scenario.
 pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome, Finding> {
@@ -758,6 +866,7 @@ pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome
         Kind::Replay => check_replay(bytes, dir),
         Kind::PodTable | Kind::NodeTable => check_table(kind, bytes, dir),
         Kind::Dump | Kind::Top => check_dump(kind, bytes, dir),
+        Kind::Measurements => check_measurements(bytes, dir),
     }));
     match r {
         Ok(r) => r,

@@ -57,7 +57,7 @@ fn main() {
     std::fs::create_dir_all(&found).expect("creating the found directory");
     for (i, kind, f, bytes) in &report.findings {
         let ext = match kind {
-            Kind::Trace | Kind::PodTable | Kind::NodeTable => "csv",
+            Kind::Trace | Kind::PodTable | Kind::NodeTable | Kind::Measurements => "csv",
             Kind::Dump => "json",
             Kind::Top => "txt",
             _ => "toml",
@@ -69,6 +69,7 @@ fn main() {
             Kind::NodeTable => "nodes-",
             Kind::Dump => "dump-",
             Kind::Top => "top-",
+            Kind::Measurements => "measurements-",
             _ => "",
         };
         let p = found.join(format!("{prefix}{seed}-{i}.{ext}"));

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, reason = "the binary reports on stdout")]
 
 mod audit;
+mod calibrate;
 mod chart;
 mod cost_chart;
 mod day_chart;
@@ -114,6 +115,13 @@ enum Command {
   meshsim report meshsim-out/gpu-inference-memory-bound
   meshsim report results/sweep   # after meshsim sweep merge")]
     Report(rebuild::ReportArgs),
+    /// Fit a preset's proxy coefficients (memory and CPU of sidecars, ztunnel, waypoints) to a
+    /// measurement table — meshsim's CSV or istio/tools' benchmark CSV — and write the preset
+    /// file a scenario names, with every point's error.
+    #[command(after_help = "Examples:
+  meshsim calibrate data/istio-bench/benchmark-2020-08.csv --version v2-stats-nullvm_both
+  meshsim calibrate my-proxies.csv --base istio-1.24 --out results/calibrated")]
+    Calibrate(calibrate::CalibrateArgs),
     /// List the built-in mesh presets, or show one preset's figures and their sources.
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
@@ -310,6 +318,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit::audit(a),
         Command::Plan(a) => plan::run(a),
         Command::Report(a) => rebuild::report(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
         Command::Presets { name } => presets(name.as_deref()),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

@@ -292,6 +292,9 @@ pub fn run_page(
         "recovered GPU capacity is valued as capacity, not cash: cash needs nodes to be removed".into(),
         "the payback divides the whole migration cost by the saving, as if every namespace moved at once; meshsim plan schedules the waves".into(),
     ];
+    if let Some(origin) = &s.mesh.costs.origin {
+        assumptions.push(origin.clone());
+    }
     if let Some(d) = day {
         headline = format!("{headline} {}.", d.headline);
         tables.extend(d.tables);

@@ -234,8 +234,11 @@ pub struct ControlPlaneCosts {
 /// Every figure a mesh mode needs: one named preset, each value overridable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeshCosts {
-    /// Preset name, e.g. `istio-1.24`.
+    /// Preset name, e.g. `istio-1.24`, or the path of a preset file.
     pub preset: String,
+    /// Where a preset file's figures come from (its base preset and, for one `meshsim
+    /// calibrate` wrote, the points it was fitted on and its errors); `None` for a built-in.
+    pub origin: Option<String>,
     /// Istio sidecar.
     pub sidecar: SidecarCosts,
     /// ztunnel.

@@ -58,6 +58,7 @@ pub fn by_name(name: &str) -> Option<MeshCosts> {
 pub fn istio_1_24() -> MeshCosts {
     MeshCosts {
         preset: "istio-1.24".into(),
+        origin: None,
         sidecar: SidecarCosts {
             request: Resources::cpu_mem(100, 128 * MIB),
             limit: Resources::cpu_mem(2000, 1024 * MIB),

@@ -5,7 +5,9 @@
 //! preset as written (coefficients rounded to whole bytes and millicores).
 //!
 //! How each coefficient is settled:
-//! - **fitted**: least squares over the points of that proxy and figure ([`crate::calibrate`]);
+//! - **fitted**: least squares over the points of that proxy and figure ([`crate::calibrate`]),
+//!   each point weighted by 1 / its measured value, so what is minimised is the sum of squared
+//!   relative errors — the error `fit.csv` reports;
 //! - **constant in the table**: a feature with the same value at every point cannot be told
 //!   apart from the base figure, so its coefficient is kept from the base preset and the base is
 //!   fitted with that contribution held;
@@ -215,6 +217,20 @@ pub enum ProxyFitError {
     /// Nothing to fit.
     #[error("the table has no measured CPU or memory for any proxy")]
     Empty,
+    /// A feature given at some points of a fit and not at others.
+    #[error(
+        "{proxy} {quantity}: `{feature}` is given at some points and empty at others ({label} has none)"
+    )]
+    Partial {
+        /// The proxy.
+        proxy: &'static str,
+        /// `memory` or `cpu`.
+        quantity: &'static str,
+        /// The feature's column.
+        feature: &'static str,
+        /// A point without it.
+        label: String,
+    },
     /// The least squares failed for one figure.
     #[error("{proxy} {quantity}: {error}")]
     Fit {
@@ -345,6 +361,19 @@ fn measured(q: Quantity, m: &Measurement) -> Option<f64> {
     }
 }
 
+/// A point's weight: 1 / measured; a point measured at 0 weighs as one at the mean (1 when all
+/// are 0).
+fn weight(q: Quantity, m: &Measurement, mean_abs: f64) -> f64 {
+    let v = measured(q, m).unwrap_or(0.0).abs();
+    if v > 0.0 {
+        1.0 / v
+    } else if mean_abs > 0.0 {
+        1.0 / mean_abs
+    } else {
+        1.0
+    }
+}
+
 /// Fits one figure of one proxy over `points` (each measured), updating `costs`.
 fn fit_figure(
     costs: &mut MeshCosts,
@@ -358,6 +387,21 @@ fn fit_figure(
         error,
     };
     let terms = model(costs, proxy, q);
+    for (_, f, _) in &terms {
+        let given = points.iter().filter(|m| f.value(m).is_some()).count();
+        if given > 0 && given < points.len() {
+            let label = points
+                .iter()
+                .find(|m| f.value(m).is_none())
+                .map_or(String::new(), |m| m.label.clone());
+            return Err(ProxyFitError::Partial {
+                proxy: proxy.as_str(),
+                quantity: q.as_str(),
+                feature: f.column(),
+                label,
+            });
+        }
+    }
     let mut settled: Vec<Settled> = terms
         .iter()
         .map(|(_, f, _)| {
@@ -375,6 +419,11 @@ fn fit_figure(
         })
         .collect();
     let mut values: Vec<f64> = terms.iter().map(|t| t.2).collect();
+    let mean_abs = points
+        .iter()
+        .map(|m| measured(q, m).unwrap_or(0.0).abs())
+        .sum::<f64>()
+        / points.len() as f64;
     // What the held terms contribute at a point (fitted terms excluded).
     let held = |m: &Measurement, settled: &[Settled], values: &[f64], costs: &MeshCosts| {
         offset(costs, proxy, q, m)
@@ -406,6 +455,15 @@ fn fit_figure(
             .iter()
             .map(|m| measured(q, m).unwrap_or(0.0) - held(m, &settled, &values, costs))
             .collect();
+        // Weighted by 1 / measured, so the fit minimises the relative errors it reports (a
+        // table spans 10 to 3000 rps: unweighted, the busy points would decide alone).
+        let w: Vec<f64> = points.iter().map(|m| weight(q, m, mean_abs)).collect();
+        let x: Vec<Vec<f64>> = x
+            .iter()
+            .zip(&w)
+            .map(|(r, w)| r.iter().map(|v| v * w).collect())
+            .collect();
+        let y: Vec<f64> = y.iter().zip(&w).map(|(v, w)| v * w).collect();
         let fit = least_squares(&names, &x, &y).map_err(err)?;
         for (k, i) in fit_idx.iter().enumerate() {
             values[*i] = fit.coefficients[k];
@@ -592,7 +650,8 @@ mod tests {
     }
 
     /// A coefficient that fits negative is held at 0 and the rest refitted: memory that falls
-    /// with rps gives a flat line through the mean.
+    /// with rps gives a flat line, at the level that minimises the squared relative errors,
+    /// Σ(1/y) / Σ(1/y²).
     #[test]
     fn a_negative_slope_is_held_at_zero() {
         let mut table = Vec::new();
@@ -606,15 +665,15 @@ mod tests {
         let (got, fits) = fit_table(&table, &istio_1_24()).unwrap();
         assert_eq!(fits[0].coefficients[1].settled, Settled::HeldAtZero);
         assert_eq!(got.waypoint.memory_per_1000_rps_bytes, 0.0);
-        assert_eq!(got.waypoint.base_memory_bytes, 68e6);
-        // Errors are those of the written preset: ±2/70 and 2/66.
-        let e: Vec<f64> = fits[0]
-            .points
-            .iter()
-            .map(|p| p.relative_error.unwrap())
-            .collect();
-        assert!((e[0] + 2.0 / 70.0).abs() < 1e-12 && e[1] == 0.0);
-        assert!((e[2] - 2.0 / 66.0).abs() < 1e-12);
+        let ys = [70e6, 68e6, 66e6];
+        let level =
+            ys.iter().map(|y| 1.0 / y).sum::<f64>() / ys.iter().map(|y| 1.0 / (y * y)).sum::<f64>();
+        assert_eq!(got.waypoint.base_memory_bytes, level.round());
+        assert!((level - 67_921_569.0).abs() < 1.0, "{level}");
+        // Errors are those of the written preset.
+        for (p, y) in fits[0].points.iter().zip(ys) {
+            assert!((p.relative_error.unwrap() - (level.round() - y) / y).abs() < 1e-12);
+        }
     }
 
     /// ztunnel memory on local pods and connections, recovered through its own model.
@@ -666,5 +725,15 @@ mod tests {
             "sidecar cpu: 1 point(s) for 1 coefficient(s): a fit needs more points than coefficients"
         );
         assert_eq!(fit_table(&[], &istio_1_24()), Err(ProxyFitError::Empty));
+        let mut a = point(Proxy::Sidecar, 1.0, 1.0, 1.0);
+        a.cpu_milli = Some(3.0);
+        let mut b = a.clone();
+        b.rps = None;
+        b.label = "b".into();
+        let e = fit_table(&[a.clone(), b, a], &istio_1_24()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sidecar cpu: `rps` is given at some points and empty at others (b has none)"
+        );
     }
 }

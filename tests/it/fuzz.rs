@@ -41,6 +41,8 @@ fn kind_of(name: &str) -> Kind {
         Kind::Dump
     } else if name.starts_with("top-") {
         Kind::Top
+    } else if name.starts_with("measurements-") {
+        Kind::Measurements
     } else if name.starts_with("pods-") {
         Kind::PodTable
     } else if name.starts_with("nodes-") {
@@ -94,6 +96,13 @@ fn answer(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Option<String> {
                 meshsim_scenarios::openb::load_nodes(&p).map(|_| ())
             };
             r.err().map(|e| e.to_string())
+        }
+        Kind::Measurements => {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            meshsim_scenarios::measurements::load(&p, None, None)
+                .err()
+                .map(|d| d.to_string())
         }
         Kind::Dump | Kind::Top => {
             let p = dir.join(name);

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bounded;
+mod calibrate;
 mod commands;
 mod errors;
 mod golden;

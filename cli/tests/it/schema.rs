@@ -8,6 +8,7 @@ use meshsim_models::rows::audit::{
     AuditL7Row, AuditNamespaceRow, AuditPoolRow, AuditRow, AuditWorkloadRow,
 };
 use meshsim_models::rows::autoscale::{AutoscalingRow, DayTimelineRow, LatencyWindowRow};
+use meshsim_models::rows::calibrate::{CalibrationCoefficientRow, CalibrationFitRow};
 use meshsim_models::rows::plan::{
     PlanLatencyRow, PlanNamespaceRow, PlanRow, PlanTimelineRow, PlanUncertaintyRow, WaveRow,
 };
@@ -117,4 +118,6 @@ fn schema_md_lists_exactly_the_columns_written() {
     check::<PlanNamespaceRow>(&schema);
     check::<PlanLatencyRow>(&schema);
     check::<PlanUncertaintyRow>(&schema);
+    check::<CalibrationFitRow>(&schema);
+    check::<CalibrationCoefficientRow>(&schema);
 }

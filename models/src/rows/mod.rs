@@ -10,10 +10,12 @@
 //! | `plan.rs` | `meshsim plan`: plan, waves, timeline, plan-namespaces, plan-latency |
 //! | `sweep.rs` | `meshsim sweep`: capacity, uncertainty |
 //! | `autoscale.rs` | `meshsim run` with `[autoscaling]`: timeline, autoscaling |
+//! | `calibrate.rs` | `meshsim calibrate`: fit, coefficients |
 //! | `replay.rs` | `meshsim replay`: allocation, allocation-median, replay-summary, replay-runs, timeline |
 
 pub mod audit;
 pub mod autoscale;
+pub mod calibrate;
 pub mod plan;
 pub mod replay;
 pub mod run;

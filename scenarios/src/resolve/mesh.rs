@@ -1,6 +1,7 @@
 //! The mesh as written: a preset, per-figure overrides, who is meshed and how.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use meshsim_models::mesh::{
     ControlPlaneCosts, FixedCosts, MeshCosts, NodeProxyCosts, RequestPolicy, SidecarCosts,
@@ -12,8 +13,9 @@ use toml::Spanned;
 
 use super::cluster::cpu_mem;
 use crate::ctx::Ctx;
-use crate::diag::{choice_help, closest};
+use crate::diag::{Source, choice_help, closest};
 use crate::file::*;
+use crate::preset_file::PresetFile;
 
 fn namespace_ref(ctx: &mut Ctx<'_>, ns: &Spanned<String>, known: &BTreeSet<String>) -> bool {
     if known.contains(ns.get_ref()) {
@@ -34,20 +36,98 @@ fn namespace_ref(ctx: &mut Ctx<'_>, ns: &Spanned<String>, known: &BTreeSet<Strin
     false
 }
 
+/// Whether a `preset` value names a preset file rather than a built-in.
+pub(crate) fn is_preset_file(p: &str) -> bool {
+    p.ends_with(".toml")
+}
+
+/// The costs of the preset file at `p` (relative to `base_dir`): its base preset with its
+/// figures applied. Problems in the file are reported against the file itself.
+fn preset_file(
+    ctx: &mut Ctx<'_>,
+    p: &Spanned<String>,
+    base_dir: Option<&Path>,
+) -> Option<MeshCosts> {
+    let rel = Path::new(p.get_ref());
+    let path = match base_dir {
+        Some(d) if rel.is_relative() => d.join(rel),
+        _ => rel.to_path_buf(),
+    };
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let name = path.display().to_string();
+    let text = match crate::read_bounded(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = e.0.first().map_or(String::new(), |d| d.message.clone());
+            ctx.err(
+                p.span(),
+                format!("the preset file cannot be read: {why}"),
+                Some(format!(
+                    "a path relative to the scenario, or a built-in: {}",
+                    presets::NAMES.join(", ")
+                )),
+            );
+            return None;
+        }
+    };
+    let src = Source {
+        name: &name,
+        text: &text,
+    };
+    let file: PresetFile = match toml::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            ctx.push(crate::diag::from_toml_error(&src, &e));
+            return None;
+        }
+    };
+    let mut sub = Ctx::new(&src);
+    let base = file.preset.base.get_ref();
+    let mut costs = match presets::by_name(base) {
+        Some(c) => c,
+        None => {
+            sub.err(
+                file.preset.base.span(),
+                format!("unknown base preset `{base}`"),
+                Some(choice_help(base, &presets::NAMES)),
+            );
+            presets::istio_1_24()
+        }
+    };
+    apply_overrides(&mut sub, &mut costs, &file.as_mesh_section());
+    let failed = sub.failed();
+    for d in sub.into_errors() {
+        ctx.push(d);
+    }
+    if failed {
+        return None;
+    }
+    costs.preset = name.clone();
+    costs.origin = Some(file.origin(&name));
+    Some(costs)
+}
+
 pub(super) fn resolve(
     ctx: &mut Ctx<'_>,
     m: &MeshSection,
     namespaces: &BTreeSet<String>,
+    base_dir: Option<&Path>,
 ) -> meshsim_models::mesh::MeshConfig {
     let preset = match &m.preset {
         None => presets::istio_1_24(),
+        Some(p) if is_preset_file(p.get_ref()) => {
+            preset_file(ctx, p, base_dir).unwrap_or_else(presets::istio_1_24)
+        }
         Some(p) => match presets::by_name(p.get_ref()) {
             Some(c) => c,
             None => {
                 ctx.err(
                     p.span(),
                     format!("unknown preset `{}`", p.get_ref()),
-                    Some(choice_help(p.get_ref(), &presets::NAMES)),
+                    Some(format!(
+                        "{}, or a preset file (a path ending in .toml, as meshsim calibrate writes)",
+                        choice_help(p.get_ref(), &presets::NAMES)
+                    )),
                 );
                 presets::istio_1_24()
             }

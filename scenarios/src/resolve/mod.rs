@@ -64,7 +64,7 @@ pub(crate) fn resolve(
     let workloads = cluster::workloads(ctx, &f.workloads, &pools, any_gpu_pool);
     let daemonsets = cluster::daemonsets(ctx, &f.daemonsets, &pools, &workloads);
     let namespaces: BTreeSet<String> = workloads.iter().map(|w| w.namespace.clone()).collect();
-    let mesh = mesh::resolve(ctx, &f.mesh, &namespaces);
+    let mesh = mesh::resolve(ctx, &f.mesh, &namespaces, base_dir);
 
     // Modes.
     let modes = match &meta.modes {
