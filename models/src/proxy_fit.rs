@@ -130,6 +130,9 @@ pub struct Measurement {
     pub rps: Option<f64>,
     /// Open connections.
     pub connections: Option<f64>,
+    /// Proxies of this kind, all at these figures, whose CPU and memory were summed (1 for one
+    /// proxy): a published total over a workload's sidecars is a point of its own.
+    pub proxies: f64,
     /// Measured CPU, millicores (`None`: not measured at this point).
     pub cpu_milli: Option<f64>,
     /// Measured memory, bytes (`None`: not measured at this point).
@@ -426,13 +429,14 @@ fn fit_figure(
         / points.len() as f64;
     // What the held terms contribute at a point (fitted terms excluded).
     let held = |m: &Measurement, settled: &[Settled], values: &[f64], costs: &MeshCosts| {
-        offset(costs, proxy, q, m)
-            + terms
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !matches!(settled[*i], Settled::Fitted))
-                .map(|(i, (_, f, _))| values[i] * f.value(m).unwrap_or(0.0))
-                .sum::<f64>()
+        m.proxies
+            * (offset(costs, proxy, q, m)
+                + terms
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !matches!(settled[*i], Settled::Fitted))
+                    .map(|(i, (_, f, _))| values[i] * f.value(m).unwrap_or(0.0))
+                    .sum::<f64>())
     };
     loop {
         let fit_idx: Vec<usize> = (0..terms.len())
@@ -447,7 +451,7 @@ fn fit_figure(
             .map(|m| {
                 fit_idx
                     .iter()
-                    .map(|i| terms[*i].1.value(m).unwrap_or(0.0))
+                    .map(|i| m.proxies * terms[*i].1.value(m).unwrap_or(0.0))
                     .collect()
             })
             .collect();
@@ -501,11 +505,12 @@ fn fit_figure(
         .iter()
         .map(|m| {
             let measured = measured(q, m).unwrap_or(0.0);
-            let fitted = offset(costs, proxy, q, m)
-                + coefficients
-                    .iter()
-                    .map(|c| c.value * c.feature.value(m).unwrap_or(0.0))
-                    .sum::<f64>();
+            let fitted = m.proxies
+                * (offset(costs, proxy, q, m)
+                    + coefficients
+                        .iter()
+                        .map(|c| c.value * c.feature.value(m).unwrap_or(0.0))
+                        .sum::<f64>());
             PointFit {
                 label: m.label.clone(),
                 measured,
@@ -571,6 +576,7 @@ mod tests {
             pods: None,
             rps: Some(rps),
             connections: None,
+            proxies: 1.0,
             cpu_milli: None,
             memory_bytes: None,
         }
@@ -704,6 +710,7 @@ mod tests {
                 pods: Some(pods),
                 rps: None,
                 connections: Some(conns),
+                proxies: 1.0,
                 cpu_milli: None,
                 memory_bytes: Some(node_proxy_usage(&truth.ztunnel, load).memory_bytes),
             });
@@ -713,6 +720,31 @@ mod tests {
         assert_eq!(got.ztunnel.memory_per_local_pod_bytes, 1_700_000.0);
         assert_eq!(got.ztunnel.memory_per_connection_bytes, 6_000.0);
         assert_eq!(fits[0].coefficients[2].settled, Settled::NotInTable);
+    }
+
+    /// A point that sums k proxies counts k times the model: three totals over 6, 9 and 13
+    /// sidecars of 40 MiB each give back 40 MiB.
+    #[test]
+    fn summed_points_are_k_times_the_model() {
+        let table: Vec<Measurement> = [6.0, 9.0, 13.0]
+            .iter()
+            .map(|k| Measurement {
+                label: format!("{k}"),
+                proxy: Proxy::Sidecar,
+                services: None,
+                endpoints: None,
+                pods: None,
+                rps: None,
+                connections: None,
+                proxies: *k,
+                cpu_milli: None,
+                memory_bytes: Some(k * 40.0 * 1_048_576.0),
+            })
+            .collect();
+        let (got, fits) = fit_table(&table, &istio_1_24()).unwrap();
+        assert_eq!(got.sidecar.base_memory_bytes, 40.0 * 1_048_576.0);
+        assert_eq!(fits[0].points[2].fitted, 13.0 * 40.0 * 1_048_576.0);
+        assert_eq!(fits[0].max_abs_relative_error, 0.0);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! configuration and load it ran at. Two formats:
 //!
 //! - **meshsim** (documented in `cli/SCHEMA.md`): a CSV with a `proxy` column (`sidecar`,
-//!   `ztunnel`, `waypoint`), optional `label` and `version`, optional feature columns
+//!   `ztunnel`, `waypoint`), optional `label` and `version`, optional `proxies` (the row sums
+//!   that many proxies at the same figures: a published total over a workload's sidecars), optional feature columns
 //!   (`services`, `endpoints`, `pods`, `rps`, `connections`: plain non-negative numbers, empty
 //!   where a row's proxy has no such figure — a fit refuses a feature given at only some of its
 //!   points), and
@@ -64,10 +65,11 @@ pub struct MeasurementTable {
 }
 
 const FEATURES: [&str; 5] = ["services", "endpoints", "pods", "rps", "connections"];
-const MESHSIM_COLUMNS: [&str; 10] = [
+const MESHSIM_COLUMNS: [&str; 11] = [
     "proxy",
     "label",
     "version",
+    "proxies",
     "services",
     "endpoints",
     "pods",
@@ -452,6 +454,21 @@ fn read_meshsim(
             },
         };
         let Some(proxy) = proxy else { continue };
+        let proxies = match cell(idx("proxies")) {
+            None | Some("") => 1.0,
+            Some(c) => match c.parse::<u32>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => f64::from(n),
+                _ => {
+                    errs.at(
+                        line,
+                        "proxies",
+                        "must be a whole number within 1..=1000000",
+                        Some("how many proxies of this kind the row's CPU and memory sum (1 for one proxy)".into()),
+                    );
+                    1.0
+                }
+            },
+        };
         let label = cell(idx("label"))
             .filter(|l| !l.is_empty())
             .map_or_else(|| format!("line {line}"), |l| l.chars().take(120).collect());
@@ -468,6 +485,7 @@ fn read_meshsim(
                 pods: feats[2],
                 rps: feats[3],
                 connections: feats[4],
+                proxies,
                 cpu_milli: cpu,
                 memory_bytes: memory,
             },
@@ -542,6 +560,7 @@ fn read_istio_tools(
                     pods: None,
                     rps: Some(qps),
                     connections: Some(conns),
+                    proxies: 1.0,
                     cpu_milli: cpu,
                     memory_bytes: mem,
                 },
