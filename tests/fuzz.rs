@@ -447,7 +447,7 @@ fn study_is_small(s: &meshsim_scenarios::Scenario) -> bool {
         let t = (l.duration + l.warmup).as_secs_f64();
         l.traffic
             .iter()
-            .map(|x| x.arrival.mean_rate() * t)
+            .map(|x| meshsim_models::latency::rate_bound(l, x) * t)
             .sum::<f64>()
             * f64::from(s.replications)
             * (s.modes.len() + 1) as f64

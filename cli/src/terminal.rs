@@ -349,6 +349,23 @@ pub fn print_summary(
                     cell(est(lookup(&detail[i].dists[1 + g].stats, "p99")), false)
                 })
             });
+            // A closed loop's rate is an outcome: what its clients got through.
+            let closed = s
+                .latency
+                .as_ref()
+                .and_then(|l| l.traffic.get(g))
+                .is_some_and(|t| t.arrival.is_closed());
+            if closed {
+                row(&format!("{scope} throughput, closed loop (req/s)"), &|i| {
+                    graph(i, &|i| {
+                        let t = &detail[i].dists[1 + g].throughput;
+                        match t.ci() {
+                            Some(h) => format!("{:.1}±{:.1}", t.mean, h),
+                            None => format!("{:.1}", t.mean),
+                        }
+                    })
+                });
+            }
         }
         if graphs > GRAPHS {
             let n = graphs - GRAPHS;

@@ -83,6 +83,8 @@ choice!(
         Mmpp,
         /// A replayed CSV trace at `path`.
         Trace,
+        /// `connections` closed-loop clients, each pausing `think` between requests.
+        Closed,
     }
 );
 
@@ -768,8 +770,14 @@ pub struct TrafficSection {
     /// Calling workload (its replicas in turn); omit for clients outside the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Spanned<String>>,
-    /// `poisson`, `schedule`, `mmpp` or `trace`.
+    /// `poisson`, `schedule`, `mmpp`, `trace` or `closed`.
     pub arrival: ArrivalKind,
+    /// Closed loop: concurrent clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Spanned<i64>>,
+    /// Closed loop: pause between an answer and the client's next request (default 0s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think: Option<Duration>,
     /// Rate, per second (poisson).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<Spanned<f64>>,

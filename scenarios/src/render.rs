@@ -520,6 +520,8 @@ fn render_traffic(
         service: sp(s.cluster.workloads[t.target].name.clone()),
         from: t.from.map(|f| sp(s.cluster.workloads[f].name.clone())),
         arrival: ArrivalKind::Poisson,
+        connections: None,
+        think: None,
         rate: None,
         schedule: None,
         period: None,
@@ -557,6 +559,11 @@ fn render_traffic(
             out.arrival = ArrivalKind::Mmpp;
             out.rates = Some(sp(rates.to_vec()));
             out.mean_durations = Some(sp(mean_durations.iter().map(|d| Duration(*d)).collect()));
+        }
+        Arrival::Closed { connections, think } => {
+            out.arrival = ArrivalKind::Closed;
+            out.connections = Some(sp(i64::from(*connections)));
+            out.think = Some(Duration(*think));
         }
         Arrival::Trace { scale, .. } => {
             out.arrival = ArrivalKind::Trace;

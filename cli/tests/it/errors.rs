@@ -1141,3 +1141,48 @@ fn a_timeline_too_large_to_keep_is_refused() {
         ],
     );
 }
+
+#[test]
+fn closed_loop_traffic_is_checked() {
+    bad_run(
+        &with_traffic("\n[[traffic]]\nservice = \"web\"\narrival = \"closed\"\nthink = \"1ms\"\n"),
+        &[
+            "traffic[0]",
+            "arrival = \"closed\" needs `connections`",
+            "connections, think",
+        ],
+    );
+    bad_run(
+        &with_traffic(
+            "\n[[traffic]]\nservice = \"web\"\narrival = \"closed\"\nconnections = 4\nrate = 5\n",
+        ),
+        &[
+            "traffic[0]",
+            "`rate` does not apply to arrival = \"closed\"",
+        ],
+    );
+    bad_run(
+        &with_traffic("\n[[traffic]]\nservice = \"web\"\narrival = \"closed\"\nconnections = 0\n"),
+        &["traffic[0].connections", "must be at least 1"],
+    );
+    // No think time and no processing: nothing bounds the rate.
+    bad_run(
+        &with_traffic("\n[[traffic]]\nservice = \"web\"\narrival = \"closed\"\nconnections = 4\n"),
+        &[
+            "traffic[0]",
+            "would send requests without bound",
+            "`think` time",
+        ],
+    );
+    // 100,000 clients with 1 µs of think time would simulate far more calls than the limit.
+    bad_run(
+        &with_traffic(
+            "\n[[traffic]]\nservice = \"web\"\narrival = \"closed\"\nconnections = 100000\nthink = \"1us\"\n",
+        ),
+        &[
+            "traffic[0]",
+            "for a closed loop its highest rate",
+            "beyond meshsim's limit",
+        ],
+    );
+}

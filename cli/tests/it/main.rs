@@ -4,6 +4,7 @@
 mod audit;
 mod bounded;
 mod calibrate;
+mod closed_loop;
 mod commands;
 mod errors;
 mod golden;

@@ -88,7 +88,7 @@ pub fn windows(
         .collect()
 }
 
-/// `a` with its rate multiplied by `f`.
+/// `a` with its rate multiplied by `f` (a closed loop: its clients).
 fn scaled(a: &Arrival, f: f64) -> Arrival {
     match a {
         Arrival::Poisson { rate } => Arrival::Poisson { rate: rate * f },
@@ -106,6 +106,13 @@ fn scaled(a: &Arrival, f: f64) -> Arrival {
         Arrival::Trace { offsets, scale } => Arrival::Trace {
             offsets: offsets.clone(),
             scale: scale * f,
+        },
+        // Clients scale with the load (at least one stays).
+        Arrival::Closed { connections, think } => Arrival::Closed {
+            connections: (f64::from(*connections) * f)
+                .round()
+                .clamp(1.0, f64::from(u32::MAX)) as u32,
+            think: *think,
         },
     }
 }

@@ -28,6 +28,16 @@ pub enum Arrival {
         /// Mean time in each state.
         mean_durations: [SimDuration; 2],
     },
+    /// Closed loop: `connections` clients, each sending one request, waiting for its answer
+    /// (or its failure), pausing `think`, then sending the next — as `fortio -c`, `oha -c` and
+    /// `wrk -c` drive a service. The rate is an outcome, not an input: at most
+    /// connections ÷ (think + the mean time of a request without waiting), by Little's law.
+    Closed {
+        /// Concurrent clients.
+        connections: u32,
+        /// Pause between an answer and the next request.
+        think: SimDuration,
+    },
     /// A replayed trace: arrival instants (nanoseconds from the trace's first request, sorted),
     /// compressed by `scale` (2 = twice the rate). The trace repeats after its span.
     Trace {
@@ -43,7 +53,7 @@ impl Arrival {
     /// simulation handles whatever the rate, so they are bounded like calls.
     pub fn rate_changes_per_s(&self) -> f64 {
         match self {
-            Arrival::Poisson { .. } | Arrival::Trace { .. } => 0.0,
+            Arrival::Poisson { .. } | Arrival::Trace { .. } | Arrival::Closed { .. } => 0.0,
             Arrival::Schedule { steps, period } => {
                 let p = period.as_secs_f64();
                 if p > 0.0 {
@@ -63,9 +73,33 @@ impl Arrival {
         }
     }
 
-    /// Long-run mean rate, per second.
+    /// Long-run mean rate, per second; for a closed loop, whose rate is an outcome, its upper
+    /// bound connections ÷ (think + `min_request`), where `min_request` is a request's mean
+    /// time without waiting (infinite when both are 0).
+    pub fn rate_bound(&self, min_request: SimDuration) -> f64 {
+        match self {
+            Arrival::Closed { connections, think } => {
+                let cycle = (*think + min_request).as_secs_f64();
+                if cycle > 0.0 {
+                    f64::from(*connections) / cycle
+                } else {
+                    f64::INFINITY
+                }
+            }
+            other => other.mean_rate(),
+        }
+    }
+
+    /// Whether the arrivals are a closed loop (their rate an outcome).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Arrival::Closed { .. })
+    }
+
+    /// Long-run mean rate, per second (0 for a closed loop, whose rate is an outcome: see
+    /// [`Arrival::rate_bound`]).
     pub fn mean_rate(&self) -> f64 {
         match self {
+            Arrival::Closed { .. } => 0.0,
             Arrival::Poisson { rate } => *rate,
             Arrival::Schedule { steps, period } => {
                 let p = period.as_secs_f64();

@@ -199,6 +199,36 @@ pub fn calls_per_request(services: &[ServiceSpec], service: usize) -> f64 {
         .sum::<f64>()
 }
 
+/// A lower bound on the mean time of one request at `service` without waiting, seconds: its
+/// processing, then its calls' (in turn, or the longest when they run in parallel). Networks
+/// and proxies only add to it.
+pub fn min_request_s(services: &[ServiceSpec], service: usize) -> f64 {
+    let s = &services[service];
+    let children = s
+        .calls
+        .iter()
+        .map(|c| f64::from(c.count) * min_request_s(services, c.target));
+    let calls = match s.mode {
+        CallMode::Parallel => s
+            .calls
+            .iter()
+            .map(|c| min_request_s(services, c.target))
+            .fold(0.0, f64::max),
+        CallMode::Sequential => children.sum::<f64>(),
+    };
+    s.processing.mean_s() + calls
+}
+
+/// Highest long-run rate of a traffic source, per second: its mean rate, or for a closed loop
+/// its bound connections ÷ (think + [`min_request_s`]) (Little's law; infinite when both are
+/// 0). What request counts are bounded by before a run.
+pub fn rate_bound(spec: &LatencySpec, t: &TrafficSpec) -> f64 {
+    t.arrival
+        .rate_bound(meshsim_core::time::SimDuration::from_secs_f64_saturating(
+            min_request_s(&spec.services, t.target),
+        ))
+}
+
 /// The traffic source whose requests make the most calls: "the chain" of summaries and SLOs
 /// (the first one on ties).
 pub fn deepest_traffic(spec: &LatencySpec) -> Option<usize> {

@@ -681,6 +681,10 @@ impl LatencyModel {
                 self.e2e[fr.src as usize].record(d);
                 self.completed += 1;
             }
+            // A closed-loop client sends its next request after its think time.
+            if let Arrival::Closed { think, .. } = self.sources[fr.src as usize].arrival {
+                s.schedule_in_saturating(think, Ev::Arrive { src: fr.src });
+            }
             None
         } else {
             Some(fr.parent)
@@ -727,6 +731,12 @@ impl LatencyModel {
                 let d = SimDuration::from_secs_f64_saturating(e * mean_durations[0].as_secs_f64());
                 s.schedule_in_saturating(d, Ev::SourceChange { src: i as u32 });
                 self.schedule_next_arrival(i, s);
+            }
+            Arrival::Closed { connections, .. } => {
+                // Every client sends its first request at the start, as a load generator does.
+                for _ in 0..connections {
+                    s.schedule_at(now, Ev::Arrive { src: i as u32 });
+                }
             }
             Arrival::Trace { offsets, scale } => {
                 if let Some(&first) = offsets.first() {
@@ -809,7 +819,11 @@ impl LatencyModel {
         self.spawn(NONE, caller, target, key, i as u32, s);
         // Next arrival.
         let arrival = &self.sources[i].arrival;
-        if let Arrival::Trace { offsets, scale } = arrival {
+        if let Arrival::Closed { .. } = arrival {
+            // The client sends again when this request ends (see `finish`). A request that
+            // cannot be sent at all (its entry has no placed replica) closes the client: with
+            // no think time it would resend at the same instant forever.
+        } else if let Arrival::Trace { offsets, scale } = arrival {
             let (offsets, scale) = (offsets.clone(), *scale);
             let src = &mut self.sources[i];
             src.trace_pos += 1;

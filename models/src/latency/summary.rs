@@ -85,6 +85,9 @@ pub struct DistSummary {
     pub vs_current: Vec<(String, Estimate)>,
     /// Observations per replication (mean).
     pub count: f64,
+    /// Observations per second of the measured window, over replications: the scope's
+    /// throughput (for a closed loop, an outcome of the run).
+    pub throughput: Estimate,
     /// How the percentiles were computed (exact order statistics unless a replication kept too
     /// many values; then the HDR histogram's 3 significant digits).
     pub estimator: Estimator,
@@ -246,6 +249,19 @@ pub fn summarise(
                         added_vs_none: paired(none),
                         vs_current: paired(base),
                         count: recs.iter().map(|h| h.count() as f64).sum::<f64>() / n_reps,
+                        throughput: Estimate::of(
+                            &reps
+                                .iter()
+                                .zip(&recs)
+                                .map(|(r, h)| {
+                                    if r.window_s > 0.0 {
+                                        h.count() as f64 / r.window_s
+                                    } else {
+                                        0.0
+                                    }
+                                })
+                                .collect::<Vec<f64>>(),
+                        ),
                         estimator: if exact {
                             Estimator::Exact
                         } else {

@@ -363,6 +363,8 @@ crate::table_row! {
         pub vs_current_ci95_ms: Option<f64>,
         pub vs_current_significant: Option<bool>,
         pub observations_per_replication: f64,
+        pub throughput_rps: Option<f64>,
+        pub throughput_ci95_rps: Option<f64>,
     }
 }
 
@@ -404,6 +406,8 @@ pub fn latency(
                     vs_current_ci95_ms: vs.and_then(|a| a.ci()),
                     vs_current_significant: vs.and_then(|a| a.significant()),
                     observations_per_replication: d.count,
+                    throughput_rps: valid.then_some(d.throughput.mean),
+                    throughput_ci95_rps: d.throughput.ci().filter(|_| valid),
                 });
             }
         }

@@ -344,3 +344,87 @@ fn trace_replay_reproduces_count_and_rate() {
     let r = run_mode(&c, &mesh, MeshMode::Ambient, &fast, 1);
     assert_eq!(r.arrivals[0], 2000);
 }
+
+/// Closed-loop clients against mean-value analysis: N clients, each sending, waiting for the
+/// answer and pausing a constant think time Z, call one sidecar-meshed replica. The network is a
+/// product-form closed network — the sidecar a single-worker FCFS queue with exponential service
+/// (D = 100 µs), the processing and the think time delay stations (200 µs and Z) — so exact MVA
+/// gives the throughput and the mean response:
+/// R(n) = D (1 + Q(n−1)) + 200 µs, X(n) = n / (Z + R(n)), Q(n) = X(n) (R(n) − 200 µs).
+/// One client is the low-load case: no queueing, X = 1 / (Z + D + 200 µs).
+#[test]
+fn closed_loop_clients_match_mean_value_analysis() {
+    let c = cluster(&[("srv", "app", 1)], 1, 1);
+    let mut mesh = presets::default_mesh_config(presets::istio_1_24());
+    mesh.costs.sidecar.service_time = DelaySpec::Exponential { mean: us(100) };
+    mesh.costs.sidecar.cpu_milli_per_1000_rps = 100.0; // κ = 1
+    mesh.costs.sidecar.workers = 1;
+    let (d, p, z) = (100e-6, 200e-6, 500e-6);
+    for n in [1u32, 8] {
+        let (mut q, mut x, mut r) = (0.0, 0.0, 0.0);
+        for k in 1..=n {
+            let rq = d * (1.0 + q);
+            r = rq + p;
+            x = f64::from(k) / (z + r);
+            q = x * rq;
+        }
+        let spec = LatencySpec {
+            duration: SimDuration::from_secs(20),
+            warmup: SimDuration::from_secs(1),
+            load_balancing: LoadBalancing::RoundRobin,
+            network: zero_network(),
+            services: vec![leaf(DelaySpec::Constant { value: us(200) })],
+            traffic: vec![TrafficSpec {
+                name: "t".into(),
+                target: 0,
+                from: None,
+                arrival: Arrival::Closed {
+                    connections: n,
+                    think: us(500),
+                },
+            }],
+            utilisation_warning: 0.8,
+            compress_schedules: false,
+        };
+        let reps: Vec<_> = (0..6)
+            .map(|i| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 300 + i))
+            .collect();
+        let thr: Vec<f64> = reps
+            .iter()
+            .map(|r| r.completed as f64 / r.window_s)
+            .collect();
+        let resp: Vec<f64> = reps
+            .iter()
+            .map(|r| r.end_to_end[0].mean().as_secs_f64())
+            .collect();
+        let (ct, cr) = (
+            ConfidenceInterval::from_samples(&thr, 0.99),
+            ConfidenceInterval::from_samples(&resp, 0.99),
+        );
+        eprintln!(
+            "N = {n}: X {:.1} ± {:.1} vs MVA {x:.1} /s; R {:.2} ± {:.2} vs {:.2} µs",
+            ct.mean,
+            ct.half_width,
+            cr.mean * 1e6,
+            cr.half_width * 1e6,
+            r * 1e6
+        );
+        assert!(
+            (ct.mean - x).abs() / x < 0.01,
+            "N = {n}: X {} vs {x}",
+            ct.mean
+        );
+        assert!(
+            (cr.mean - r).abs() / r < 0.01,
+            "N = {n}: R {} vs {r}",
+            cr.mean
+        );
+        assert!(ct.contains(x) && cr.contains(r), "{ct:?} {cr:?}");
+        // Little's law over the whole loop: N = X (R + Z).
+        let l = ct.mean * (cr.mean + z);
+        assert!(
+            (l - f64::from(n)).abs() / f64::from(n) < 0.005,
+            "N = {n}: X (R + Z) = {l}"
+        );
+    }
+}

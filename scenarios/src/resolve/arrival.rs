@@ -1,5 +1,5 @@
 //! Arrival processes as written: one validator per kind (`poisson`, `schedule`, `mmpp`,
-//! `trace`), each refusing the keys that do not apply to it.
+//! `trace`, `closed`), each refusing the keys that do not apply to it.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,7 @@ fn allowed(kind: ArrivalKind) -> &'static [&'static str] {
         ArrivalKind::Schedule => &["schedule", "period"],
         ArrivalKind::Mmpp => &["rates", "mean_durations"],
         ArrivalKind::Trace => &["path", "column", "scale"],
+        ArrivalKind::Closed => &["connections", "think"],
     }
 }
 
@@ -148,6 +149,23 @@ fn mmpp(t: &mut Table<'_, '_>, s: &TrafficSection) -> Option<Arrival> {
     })
 }
 
+/// Most closed-loop clients of one traffic source.
+pub const MAX_CONNECTIONS: i64 = 100_000;
+
+fn closed(t: &mut Table<'_, '_>, s: &TrafficSection) -> Option<Arrival> {
+    let Some(c) = &s.connections else {
+        t.missing("connections");
+        return None;
+    };
+    let connections = t.ctx.int_in(c, 1, MAX_CONNECTIONS, "connections")? as u32;
+    let think = s.think.map_or(SimDuration::ZERO, |d| d.0);
+    if think > SimDuration::from_secs(3600) {
+        t.err("think must be at most 1h");
+        return None;
+    }
+    Some(Arrival::Closed { connections, think })
+}
+
 fn trace(
     t: &mut Table<'_, '_>,
     s: &TrafficSection,
@@ -199,6 +217,8 @@ pub(super) fn arrival(
         ("path", s.path.is_some()),
         ("column", s.column.is_some()),
         ("scale", s.scale.is_some()),
+        ("connections", s.connections.is_some()),
+        ("think", s.think.is_some()),
     ];
     let mut t = Table { ctx, st, kind };
     let stray: Vec<&str> = present
@@ -224,5 +244,6 @@ pub(super) fn arrival(
         ArrivalKind::Schedule => schedule(&mut t, s).map(|a| (a, None)),
         ArrivalKind::Mmpp => mmpp(&mut t, s).map(|a| (a, None)),
         ArrivalKind::Trace => trace(&mut t, s, base_dir).map(|(a, src)| (a, Some(src))),
+        ArrivalKind::Closed => closed(&mut t, s).map(|a| (a, None)),
     }
 }

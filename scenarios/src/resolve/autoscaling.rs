@@ -663,7 +663,7 @@ pub(super) fn check_windows(
             .as_ref()
             .map_or(base, |l| l.steps.iter().map(|s| s.1).fold(0.0, f64::max));
         let factor = if base > 0.0 { peak / base } else { 1.0 };
-        calls += t.arrival.mean_rate()
+        calls += meshsim_models::latency::rate_bound(spec, t)
             * factor
             * meshsim_models::latency::calls_per_request(&spec.services, t.target)
             * (spec.duration + spec.warmup).as_secs_f64()

@@ -250,7 +250,18 @@ pub(super) fn resolve(
                 Some("lengthen the schedule's period or the MMPP's mean durations, or shorten latency.duration".into()),
             );
         }
-        requests += arrival.mean_rate()
+        let rate = arrival.rate_bound(SimDuration::from_secs_f64_saturating(
+            meshsim_models::latency::min_request_s(&services, target),
+        ));
+        if !rate.is_finite() {
+            ctx.err(
+                st.span(),
+                "a closed loop with no think time, calling services with no processing time, would send requests without bound",
+                Some("give the traffic a `think` time or the called services a `processing_time`".into()),
+            );
+            continue;
+        }
+        requests += rate
             * (duration + warmup).as_secs_f64()
             * fanout[target]
             * f64::from(replications)
@@ -274,7 +285,7 @@ pub(super) fn resolve(
         ctx.err(
             f.traffic[0].span(),
             format!(
-                "this scenario would simulate about {requests:.2e} calls (rate × time × fan-out × replications × modes), beyond meshsim's limit of {MAX_SIMULATED_REQUESTS:.0e}"
+                "this scenario would simulate about {requests:.2e} calls (rate × time × fan-out × replications × modes; for a closed loop its highest rate, connections ÷ (think + the requests' processing)), beyond meshsim's limit of {MAX_SIMULATED_REQUESTS:.0e}"
             ),
             Some("shorten latency.duration, lower the rates, or simulate fewer replications".into()),
         );
