@@ -3,6 +3,7 @@
 pub mod dump_gen;
 pub mod fgd_reference;
 pub mod fuzz;
+pub mod validation;
 
 use std::path::PathBuf;
 

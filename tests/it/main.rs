@@ -4,7 +4,6 @@
 mod architecture;
 mod audit;
 mod autoscale;
-mod calibration;
 mod data;
 mod day;
 mod fuzz;
@@ -12,3 +11,4 @@ mod plan;
 mod public_arithmetic;
 mod replay;
 mod traces;
+mod validation;

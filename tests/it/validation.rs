@@ -1,0 +1,40 @@
+//! `VALIDATION.md` is current and every check on it passes: the page is [`page`] of
+//! [`checks`], run now (see `tests/validation.rs`).
+
+use meshsim_tests::root;
+use meshsim_tests::validation::{FGD_PUBLISHED, Tolerance, checks, page};
+
+#[test]
+fn the_validation_page_is_current_and_every_check_passes() {
+    let checks = checks();
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passes())
+        .map(|c| {
+            format!(
+                "{}: meshsim {} against {} {}",
+                c.what, c.meshsim, c.reference, c.unit
+            )
+        })
+        .collect();
+    assert!(failed.is_empty(), "failed checks:\n{}", failed.join("\n"));
+    // 3 queueing, 10 Istio, 4 memory and 6 FGD checks, and 4 rows for comparison.
+    let judged = checks
+        .iter()
+        .filter(|c| c.tolerance != Tolerance::Comparison)
+        .count();
+    assert_eq!((judged, checks.len()), (23, 27));
+    // The FGD medians keep the study's order of policies.
+    let fgd: Vec<f64> = checks
+        .iter()
+        .filter(|c| c.area.starts_with("GPU-sharing"))
+        .map(|c| c.meshsim)
+        .collect();
+    assert_eq!(fgd.len(), FGD_PUBLISHED.len());
+    assert!(fgd.windows(2).all(|w| w[0] < w[1]), "{fgd:?}");
+    let on_disk = std::fs::read_to_string(root().join("VALIDATION.md")).unwrap_or_default();
+    assert!(
+        on_disk == page(&checks),
+        "VALIDATION.md is not current: run `cargo run --release -p meshsim-tests --bin meshsim-validation`"
+    );
+}
