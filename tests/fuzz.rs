@@ -97,6 +97,23 @@ pub fn seeds() -> Vec<Seed> {
         };
         out.push(Seed { kind, name, bytes });
     }
+    // A closed loop (`arrival = "closed"`) and a preset file, which no shipped scenario has.
+    let bench = std::fs::read_to_string(root().join("scenarios/istio-benchmark.toml")).unwrap();
+    let closed = bench
+        .replace(
+            "arrival = \"poisson\"\nrate = 1000",
+            "arrival = \"closed\"\nconnections = 16\nthink = \"5ms\"",
+        )
+        .replace(
+            "preset = \"istio-1.24\"",
+            "preset = \"presets/istio-1.22.0-eks.toml\"",
+        );
+    assert!(closed.contains("connections = 16") && closed.contains("eks"));
+    out.push(Seed {
+        kind: Kind::Scenario,
+        name: "closed-loop.toml".into(),
+        bytes: closed.into_bytes(),
+    });
     let openb = root().join("data/openb");
     out.push(Seed {
         kind: Kind::PodTable,
@@ -883,7 +900,8 @@ pub fn check(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Result<Outcome
 }
 
 /// A scratch directory laid out like the repository around a scenario: the shipped base
-/// scenario of sweeps beside it and `../data` with the shipped traces.
+/// scenario of sweeps beside it, the shipped preset files in `presets/`, and `../data` with the
+/// shipped traces.
 pub fn scratch() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let scen = t.path().join("scenarios");
@@ -894,6 +912,12 @@ pub fn scratch() -> tempfile::TempDir {
     ] {
         std::fs::copy(root().join("scenarios").join(f), scen.join(f)).unwrap();
     }
+    std::fs::create_dir(scen.join("presets")).unwrap();
+    std::fs::copy(
+        root().join("scenarios/presets/istio-1.22.0-eks.toml"),
+        scen.join("presets/istio-1.22.0-eks.toml"),
+    )
+    .unwrap();
     let data = t.path().join("data/azure-llm");
     std::fs::create_dir_all(&data).unwrap();
     for f in [

@@ -251,6 +251,7 @@ pub(super) fn build(
             dist(&spec.network.cross_zone)?,
         ],
         dists,
+        hop_reference: dist(&super::model::HOP_REFERENCE)?,
         node_zone,
         ztunnel,
         stations,

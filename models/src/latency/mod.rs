@@ -49,8 +49,8 @@ use meshsim_core::time::SimDuration;
 
 pub use arrivals::Arrival;
 pub use model::{
-    BUSY_SATURATED, LatencyRun, MAX_IN_FLIGHT, ProxyKind, Saturation, SaturationCause,
-    StationReport,
+    BUSY_SATURATED, HOP_REFERENCE, LatencyRun, MAX_IN_FLIGHT, ProxyKind, Saturation,
+    SaturationCause, StationReport,
 };
 pub use summary::{
     DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, lookup, summarise,
