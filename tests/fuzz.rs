@@ -97,7 +97,8 @@ pub fn seeds() -> Vec<Seed> {
         };
         out.push(Seed { kind, name, bytes });
     }
-    // A closed loop (`arrival = "closed"`) and a preset file, which no shipped scenario has.
+    // A closed loop (`arrival = "closed"`), CPU contention and a preset file, which no shipped
+    // scenario has.
     let bench = std::fs::read_to_string(root().join("scenarios/istio-benchmark.toml")).unwrap();
     let closed = bench
         .replace(
@@ -107,8 +108,13 @@ pub fn seeds() -> Vec<Seed> {
         .replace(
             "preset = \"istio-1.24\"",
             "preset = \"presets/istio-1.22.0-eks.toml\"",
-        );
-    assert!(closed.contains("connections = 16") && closed.contains("eks"));
+        )
+        .replace("[latency]\n", "[latency]\ncpu_contention = true\n");
+    assert!(
+        closed.contains("connections = 16")
+            && closed.contains("eks")
+            && closed.contains("cpu_contention = true")
+    );
     out.push(Seed {
         kind: Kind::Scenario,
         name: "closed-loop.toml".into(),

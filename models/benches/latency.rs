@@ -115,6 +115,7 @@ fn main() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let start = Instant::now();
     let r = latency::simulate(&c, &mesh, &run, &spec, 1).expect("simulates");

@@ -115,6 +115,7 @@ fn main() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let modes = [MeshMode::None, MeshMode::Ambient, MeshMode::Sidecar];
     let mut runs = Vec::new();

@@ -759,6 +759,9 @@ pub struct LatencySection {
     /// Play schedules longer than `duration` compressed into it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compress_schedules: Option<bool>,
+    /// Share each node's cores between processing and proxy workers (processor sharing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_contention: Option<bool>,
 }
 
 /// `[[traffic]]`: an arrival process at an entry service.

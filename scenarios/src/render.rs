@@ -405,6 +405,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                 cross_cluster: None,
                 utilisation_warning: Some(sp(l.utilisation_warning)),
                 compress_schedules: Some(l.compress_schedules),
+                cpu_contention: Some(l.cpu_contention),
             })
         }),
         traffic: s

@@ -18,12 +18,12 @@ fn the_validation_page_is_current_and_every_check_passes() {
         })
         .collect();
     assert!(failed.is_empty(), "failed checks:\n{}", failed.join("\n"));
-    // 3 queueing, 14 Istio, 4 memory and 6 FGD checks, and 4 rows for comparison.
+    // 4 queueing, 14 Istio, 4 memory and 6 FGD checks, and 4 rows for comparison.
     let judged = checks
         .iter()
         .filter(|c| c.tolerance != Tolerance::Comparison)
         .count();
-    assert_eq!((judged, checks.len()), (27, 31));
+    assert_eq!((judged, checks.len()), (28, 32));
     // The FGD medians keep the study's order of policies.
     let fgd: Vec<f64> = checks
         .iter()

@@ -8,7 +8,7 @@ use meshsim_core::station::Station;
 use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::SimTime;
 
-use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, Proxy, Service, Source, Waypoint};
+use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, NodeCpu, Proxy, Service, Source, Waypoint};
 use super::{CallMode, LatencyError, LatencySpec, ProxyKind};
 use crate::cluster::Cluster;
 use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
@@ -105,7 +105,7 @@ pub(super) fn build(
     let horizon_s = (spec.warmup + spec.duration).as_secs_f64();
     let hold_s: Vec<f64> = kinds_hold(&dists, &kappa);
     let mut stations: Vec<Proxy> = Vec::new();
-    let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64| {
+    let mut add_station = |kind: ProxyKind, workers: u32, label: String, index: u64, node: u32| {
         let workers = workers.max(1);
         let hold = hold_s[dist_index(kind)];
         let queue_limit = if hold > 0.0 {
@@ -114,6 +114,7 @@ pub(super) fn build(
             MAX_IN_FLIGHT
         };
         stations.push(Proxy {
+            node,
             st: Station::new(workers, SimTime::ZERO, false),
             queue_limit,
             kind,
@@ -143,6 +144,7 @@ pub(super) fn build(
             workers,
             format!("node-{n}"),
             u64::from(n.0),
+            n.0,
         );
     }
     // Waypoints per namespace.
@@ -154,12 +156,13 @@ pub(super) fn build(
             nodes: wp.nodes.iter().map(|n| n.0).collect(),
             rr: 0,
         };
-        for (ri, _) in wp.nodes.iter().enumerate() {
+        for (ri, n) in wp.nodes.iter().enumerate() {
             w.stations.push(add_station(
                 ProxyKind::Waypoint,
                 c.waypoint.workers,
                 format!("{}/{ri}", wp.namespace),
                 ((wi as u64) << 20) | ri as u64,
+                n.0,
             ));
         }
         wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
@@ -179,7 +182,7 @@ pub(super) fn build(
             .nodes
             .iter()
             .enumerate()
-            .map(|(r, _)| match sidecar_kind {
+            .map(|(r, node)| match sidecar_kind {
                 Some((k, default_workers)) => {
                     let workers = w
                         .sidecar
@@ -190,6 +193,7 @@ pub(super) fn build(
                         workers,
                         format!("{}/{r}", w.name),
                         ((i as u64) << 24) | r as u64,
+                        node.0,
                     )
                 }
                 None => NONE,
@@ -252,6 +256,21 @@ pub(super) fn build(
         ],
         dists,
         hop_reference: dist(&super::model::HOP_REFERENCE)?,
+        node_cpu: if spec.cpu_contention {
+            run.nodes
+                .iter()
+                .map(|n| NodeCpu {
+                    cores: cluster.pools[n.pool.index()].capacity.cpu_milli as f64 / 1000.0,
+                    busy: 0,
+                    v: 0.0,
+                    last: SimTime::ZERO,
+                    jobs: std::collections::BinaryHeap::new(),
+                    generation: 0,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         node_zone,
         ztunnel,
         stations,

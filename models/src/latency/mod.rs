@@ -187,6 +187,11 @@ pub struct LatencySpec {
     /// proportion. Valid while a compressed step still lasts far longer than a proxy queue
     /// takes to settle (milliseconds).
     pub compress_schedules: bool,
+    /// Share each node's cores between the applications' processing and the proxies: a
+    /// proxy worker holds a core while busy, and the processing of the requests on the node
+    /// shares the cores left (processor sharing, at most one core per request). Off: processing
+    /// is a pure delay, as if every node had cores to spare.
+    pub cpu_contention: bool,
 }
 
 /// Calls one request at `service` makes in all (itself included): the depth of its call graph

@@ -238,6 +238,10 @@ pub(super) enum Ev {
     ProxyDone {
         frame: u32,
     },
+    NodeDone {
+        node: u32,
+        generation: u32,
+    },
     WorkerFree {
         station: u32,
         arrived: SimTime,
@@ -255,7 +259,57 @@ pub(super) enum Ev {
     },
 }
 
+/// A node's cores under CPU contention: proxy workers busy on it hold a core each, and the
+/// processing of the requests on it shares what is left — processor sharing with at most one
+/// core per request, kept in virtual time (`v`: CPU seconds every request on the node has
+/// received), so a request is done when `v` reaches its tag.
+pub(super) struct NodeCpu {
+    pub(super) cores: f64,
+    pub(super) busy: u32,
+    pub(super) v: f64,
+    pub(super) last: SimTime,
+    pub(super) jobs: std::collections::BinaryHeap<std::cmp::Reverse<Tag>>,
+    pub(super) generation: u32,
+}
+
+/// A request's finishing point in a node's virtual time (ties by frame, so the order is total).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Tag(f64, u32);
+
+impl Eq for Tag {}
+impl PartialOrd for Tag {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Tag {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+    }
+}
+
+impl NodeCpu {
+    /// CPU seconds per second each request on the node receives now.
+    fn rate(&self) -> f64 {
+        let n = self.jobs.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let free = (self.cores - f64::from(self.busy)).max(0.0);
+        (free / n as f64).min(1.0)
+    }
+
+    /// Brings the virtual time to `now` at the rate that held since the last change.
+    fn catch_up(&mut self, now: SimTime) {
+        let dt = now.saturating_duration_since(self.last).as_secs_f64();
+        self.v += self.rate() * dt;
+        self.last = now;
+    }
+}
+
 pub(super) struct Proxy {
+    /// The node the proxy runs on (`NONE` when not known).
+    pub(super) node: u32,
     pub(super) st: Station<u32>,
     /// Visits waiting past which the station is saturated.
     pub(super) queue_limit: usize,
@@ -317,6 +371,8 @@ pub(super) struct LatencyModel {
     pub(super) free: Vec<u32>,
     /// The reference server's reply time every hop is measured with (see [`HOP_REFERENCE`]).
     pub(super) hop_reference: Dist,
+    /// Per node, its cores under CPU contention (empty when it is off).
+    pub(super) node_cpu: Vec<NodeCpu>,
     pub(super) hops: LatencyRecorder,
     pub(super) e2e: Vec<LatencyRecorder>,
     pub(super) failed_requests: Vec<u64>,
@@ -528,7 +584,17 @@ impl LatencyModel {
             let mut rng = keyed(self.key_seed, key, 1);
             let reference = self.hop_reference.sample_duration(&mut rng);
             self.hops.record(hop.saturating_add(reference));
-            s.schedule_in_saturating(d, Ev::Processed { frame: f });
+            let node = self.frames[f as usize].node;
+            if self.node_cpu.is_empty() || node == NONE {
+                s.schedule_in_saturating(d, Ev::Processed { frame: f });
+            } else {
+                let now = s.now();
+                let n = &mut self.node_cpu[node as usize];
+                n.catch_up(now);
+                n.jobs
+                    .push(std::cmp::Reverse(Tag(n.v + d.as_secs_f64(), f)));
+                self.node_reschedule(node, s);
+            }
             return;
         }
         let leg = fr.path[fr.leg as usize];
@@ -537,6 +603,7 @@ impl LatencyModel {
             Leg::Proxy(st) => {
                 let p = &mut self.stations[st as usize];
                 if let Some(started) = p.st.arrive(now, f) {
+                    self.node_busy(st, true, s);
                     self.start_service(st, started, s);
                 } else if p.st.queued() > p.queue_limit {
                     let cause = SaturationCause::Queue {
@@ -587,7 +654,64 @@ impl LatencyModel {
     fn worker_free(&mut self, st: u32, arrived: SimTime, s: &mut Scheduler<Ev>) {
         if let Some(next) = self.stations[st as usize].st.depart(s.now(), arrived) {
             self.start_service(st, next, s);
+        } else {
+            self.node_busy(st, false, s);
         }
+    }
+
+    /// A worker of station `st` took (or gave back) a core of its node.
+    fn node_busy(&mut self, st: u32, took: bool, s: &mut Scheduler<Ev>) {
+        let node = self.stations[st as usize].node;
+        if self.node_cpu.is_empty() || node == NONE {
+            return;
+        }
+        let n = &mut self.node_cpu[node as usize];
+        n.catch_up(s.now());
+        if took {
+            n.busy += 1;
+        } else {
+            n.busy = n.busy.saturating_sub(1);
+        }
+        self.node_reschedule(node, s);
+    }
+
+    /// Schedules the node's next finishing request at the current rate; earlier schedules are
+    /// made stale by the generation.
+    fn node_reschedule(&mut self, node: u32, s: &mut Scheduler<Ev>) {
+        let n = &mut self.node_cpu[node as usize];
+        n.generation = n.generation.wrapping_add(1);
+        let r = n.rate();
+        if let Some(std::cmp::Reverse(Tag(tag, _))) = n.jobs.peek()
+            && r > 0.0
+        {
+            let dt = ((tag - n.v).max(0.0) / r).min(1e9);
+            s.schedule_in_saturating(
+                SimDuration::from_secs_f64_saturating(dt),
+                Ev::NodeDone {
+                    node,
+                    generation: n.generation,
+                },
+            );
+        }
+    }
+
+    /// The node's earliest requests are done: their processing ends now.
+    fn node_done(&mut self, node: u32, generation: u32, s: &mut Scheduler<Ev>) {
+        let now = s.now();
+        let n = &mut self.node_cpu[node as usize];
+        if n.generation != generation {
+            return;
+        }
+        n.catch_up(now);
+        // Within a nanosecond of CPU: the event time was rounded to whole nanoseconds.
+        while let Some(std::cmp::Reverse(Tag(tag, f))) = n.jobs.peek().copied() {
+            if tag > n.v + 1e-9 {
+                break;
+            }
+            n.jobs.pop();
+            s.schedule_in_saturating(SimDuration::ZERO, Ev::Processed { frame: f });
+        }
+        self.node_reschedule(node, s);
     }
 
     fn caller_of(&self, f: u32) -> Caller {
@@ -975,6 +1099,7 @@ impl Model for LatencyModel {
             }
             Ev::WorkerFree { station, arrived } => self.worker_free(station, arrived, s),
             Ev::Processed { frame } => self.processed(frame, s),
+            Ev::NodeDone { node, generation } => self.node_done(node, generation, s),
             Ev::Arrive { src } => self.arrive(src as usize, s),
             Ev::SourceChange { src } => self.source_change(src as usize, s),
         }

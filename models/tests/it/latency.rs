@@ -91,6 +91,7 @@ fn one_proxy_is_an_mmc_queue() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let reps: Vec<_> = (0..10)
         .map(|r| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 100 + r))
@@ -181,6 +182,7 @@ fn low_load_chain_mean_is_the_sum_of_hop_means() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let r = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 7);
     // Hops: external → entry crosses one sidecar (server side), entry → a and a → b two each.
@@ -229,6 +231,7 @@ fn determinism_and_common_random_numbers() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let a = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
     let b = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
@@ -294,6 +297,7 @@ fn zero_cost_proxies_reproduce_no_mesh_exactly() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let none = run_mode(&c, &mesh, MeshMode::None, &spec, 11);
     let side = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 11);
@@ -335,6 +339,7 @@ fn trace_replay_reproduces_count_and_rate() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
+        cpu_contention: false,
     };
     let r = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 1);
     assert_eq!(r.arrivals[0], 1000);
@@ -390,6 +395,7 @@ fn closed_loop_clients_match_mean_value_analysis() {
             }],
             utilisation_warning: 0.8,
             compress_schedules: false,
+            cpu_contention: false,
         };
         let reps: Vec<_> = (0..6)
             .map(|i| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 300 + i))
@@ -432,4 +438,126 @@ fn closed_loop_clients_match_mean_value_analysis() {
             "N = {n}: X (R + Z) = {l}"
         );
     }
+}
+
+/// CPU contention: the processing of the requests on a node shares its cores (processor
+/// sharing, at most one core per request). With no mesh and no network a request's time is its
+/// processing, so the node is an M/G/1-PS queue on one core — mean response S / (1 − ρ) for
+/// exponential and for constant processing alike (processor sharing is insensitive to the
+/// distribution) — and on two cores, with exponential processing, its number in system is that
+/// of M/M/2, so its mean response is Erlang C's.
+#[test]
+fn cpu_contention_is_processor_sharing() {
+    let run = |cores_milli: u64, processing: DelaySpec, rate: f64| {
+        let p = NodePool::new("p", 1, Resources::cpu_mem(cores_milli, 256 * GIB));
+        let c = Cluster {
+            pools: vec![p],
+            workloads: vec![Workload::new(
+                "srv",
+                "app",
+                Replicas::Count(1),
+                Resources::cpu_mem(100, GIB),
+            )],
+            daemonsets: vec![],
+        };
+        let mesh = presets::default_mesh_config(presets::istio_1_24());
+        let spec = LatencySpec {
+            duration: SimDuration::from_secs(40),
+            warmup: SimDuration::from_secs(1),
+            load_balancing: LoadBalancing::RoundRobin,
+            network: zero_network(),
+            services: vec![leaf(processing)],
+            traffic: vec![TrafficSpec {
+                name: "t".into(),
+                target: 0,
+                from: None,
+                arrival: Arrival::Poisson { rate },
+            }],
+            utilisation_warning: 0.8,
+            compress_schedules: false,
+            cpu_contention: true,
+        };
+        let means: Vec<f64> = (0..6)
+            .map(|r| {
+                run_mode(&c, &mesh, MeshMode::None, &spec, 500 + r).end_to_end[0]
+                    .mean()
+                    .as_secs_f64()
+            })
+            .collect();
+        ConfidenceInterval::from_samples(&means, 0.99)
+    };
+    let exp = DelaySpec::Exponential { mean: us(1000) };
+    let constant = DelaySpec::Constant { value: us(1000) };
+    for (what, ci, exact) in [
+        ("M/M/1-PS", run(1000, exp, 500.0), 2e-3),
+        ("M/D/1-PS", run(1000, constant, 500.0), 2e-3),
+        (
+            "two cores, M/M/2",
+            run(2000, exp, 1600.0),
+            theory::mmc_mean_sojourn(1600.0, 1000.0, 2).unwrap(),
+        ),
+    ] {
+        let rel = (ci.mean - exact).abs() / exact;
+        eprintln!(
+            "{what}: {:.4} ± {:.4} ms vs {:.4} ms ({:.2} %)",
+            ci.mean * 1e3,
+            ci.half_width * 1e3,
+            exact * 1e3,
+            100.0 * rel
+        );
+        assert!(
+            rel < 0.03 && ci.contains(exact),
+            "{what}: {ci:?} vs {exact}"
+        );
+    }
+    // Off, the same load on one core is a pure delay: 1 ms.
+    let p = NodePool::new("p", 1, Resources::cpu_mem(1000, 256 * GIB));
+    let c = Cluster {
+        pools: vec![p],
+        workloads: vec![Workload::new(
+            "srv",
+            "app",
+            Replicas::Count(1),
+            Resources::cpu_mem(100, GIB),
+        )],
+        daemonsets: vec![],
+    };
+    let mesh = presets::default_mesh_config(presets::istio_1_24());
+    let mut spec = LatencySpec {
+        duration: SimDuration::from_secs(5),
+        warmup: SimDuration::from_secs(1),
+        load_balancing: LoadBalancing::RoundRobin,
+        network: zero_network(),
+        services: vec![leaf(DelaySpec::Constant { value: us(1000) })],
+        traffic: vec![TrafficSpec {
+            name: "t".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Poisson { rate: 500.0 },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+        cpu_contention: false,
+    };
+    let off = run_mode(&c, &mesh, MeshMode::None, &spec, 1);
+    assert_eq!(off.end_to_end[0].mean(), us(1000));
+    // On, a sidecar's busy workers take cores from the processing: the same requests take
+    // longer in sidecar mode than without the mesh by more than the sidecar's own time.
+    spec.cpu_contention = true;
+    spec.duration = SimDuration::from_secs(20);
+    let none = run_mode(&c, &mesh, MeshMode::None, &spec, 1);
+    let side = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 1);
+    spec.cpu_contention = false;
+    let side_off = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 1);
+    let none_off = run_mode(&c, &mesh, MeshMode::None, &spec, 1);
+    let added_on =
+        side.end_to_end[0].mean().as_secs_f64() - none.end_to_end[0].mean().as_secs_f64();
+    let added_off =
+        side_off.end_to_end[0].mean().as_secs_f64() - none_off.end_to_end[0].mean().as_secs_f64();
+    eprintln!(
+        "sidecar adds {:.3} ms with contention, {:.3} ms without",
+        added_on * 1e3,
+        added_off * 1e3
+    );
+    assert!(added_on > 1.5 * added_off, "{added_on} vs {added_off}");
 }

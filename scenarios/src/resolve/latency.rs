@@ -300,6 +300,7 @@ pub(super) fn resolve(
             traffic,
             utilisation_warning,
             compress_schedules: ls.compress_schedules.unwrap_or(false),
+            cpu_contention: ls.cpu_contention.unwrap_or(false),
         },
         traces,
     ))
