@@ -378,24 +378,10 @@ fn closed_loop_clients_match_mean_value_analysis() {
             x = f64::from(k) / (z + r);
             q = x * rq;
         }
-        let spec = LatencySpec {
-            duration: SimDuration::from_secs(20),
-            warmup: SimDuration::from_secs(1),
-            load_balancing: LoadBalancing::RoundRobin,
-            network: zero_network(),
-            services: vec![leaf(DelaySpec::Constant { value: us(200) })],
-            traffic: vec![TrafficSpec {
-                name: "t".into(),
-                target: 0,
-                from: None,
-                arrival: Arrival::Closed {
-                    connections: n,
-                    think: us(500),
-                },
-            }],
-            utilisation_warning: 0.8,
-            compress_schedules: false,
-            cpu_contention: false,
+        let mut spec = poisson_spec(DelaySpec::Constant { value: us(200) }, 1.0, 20, false);
+        spec.traffic[0].arrival = Arrival::Closed {
+            connections: n,
+            think: us(500),
         };
         let reps: Vec<_> = (0..6)
             .map(|i| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 300 + i))
@@ -446,37 +432,39 @@ fn closed_loop_clients_match_mean_value_analysis() {
 /// exponential and for constant processing alike (processor sharing is insensitive to the
 /// distribution) — and on two cores, with exponential processing, its number in system is that
 /// of M/M/2, so its mean response is Erlang C's.
+/// One node of `cores_milli` running one replica of `srv`.
+fn one_node(cores_milli: u64) -> Cluster {
+    let mut c = cluster(&[("srv", "app", 1)], 1, 1);
+    c.pools[0].capacity = Resources::cpu_mem(cores_milli, 256 * GIB);
+    c
+}
+
+/// Poisson arrivals at `rate` on `srv` with `processing`, no network.
+fn poisson_spec(processing: DelaySpec, rate: f64, seconds: u64, contention: bool) -> LatencySpec {
+    LatencySpec {
+        duration: SimDuration::from_secs(seconds),
+        warmup: SimDuration::from_secs(1),
+        load_balancing: LoadBalancing::RoundRobin,
+        network: zero_network(),
+        services: vec![leaf(processing)],
+        traffic: vec![TrafficSpec {
+            name: "t".into(),
+            target: 0,
+            from: None,
+            arrival: Arrival::Poisson { rate },
+        }],
+        utilisation_warning: 0.8,
+        compress_schedules: false,
+        cpu_contention: contention,
+    }
+}
+
 #[test]
 fn cpu_contention_is_processor_sharing() {
+    let mesh = presets::default_mesh_config(presets::istio_1_24());
     let run = |cores_milli: u64, processing: DelaySpec, rate: f64| {
-        let p = NodePool::new("p", 1, Resources::cpu_mem(cores_milli, 256 * GIB));
-        let c = Cluster {
-            pools: vec![p],
-            workloads: vec![Workload::new(
-                "srv",
-                "app",
-                Replicas::Count(1),
-                Resources::cpu_mem(100, GIB),
-            )],
-            daemonsets: vec![],
-        };
-        let mesh = presets::default_mesh_config(presets::istio_1_24());
-        let spec = LatencySpec {
-            duration: SimDuration::from_secs(40),
-            warmup: SimDuration::from_secs(1),
-            load_balancing: LoadBalancing::RoundRobin,
-            network: zero_network(),
-            services: vec![leaf(processing)],
-            traffic: vec![TrafficSpec {
-                name: "t".into(),
-                target: 0,
-                from: None,
-                arrival: Arrival::Poisson { rate },
-            }],
-            utilisation_warning: 0.8,
-            compress_schedules: false,
-            cpu_contention: true,
-        };
+        let c = one_node(cores_milli);
+        let spec = poisson_spec(processing, rate, 40, true);
         let means: Vec<f64> = (0..6)
             .map(|r| {
                 run_mode(&c, &mesh, MeshMode::None, &spec, 500 + r).end_to_end[0]
@@ -511,34 +499,8 @@ fn cpu_contention_is_processor_sharing() {
         );
     }
     // Off, the same load on one core is a pure delay: 1 ms.
-    let p = NodePool::new("p", 1, Resources::cpu_mem(1000, 256 * GIB));
-    let c = Cluster {
-        pools: vec![p],
-        workloads: vec![Workload::new(
-            "srv",
-            "app",
-            Replicas::Count(1),
-            Resources::cpu_mem(100, GIB),
-        )],
-        daemonsets: vec![],
-    };
-    let mesh = presets::default_mesh_config(presets::istio_1_24());
-    let mut spec = LatencySpec {
-        duration: SimDuration::from_secs(5),
-        warmup: SimDuration::from_secs(1),
-        load_balancing: LoadBalancing::RoundRobin,
-        network: zero_network(),
-        services: vec![leaf(DelaySpec::Constant { value: us(1000) })],
-        traffic: vec![TrafficSpec {
-            name: "t".into(),
-            target: 0,
-            from: None,
-            arrival: Arrival::Poisson { rate: 500.0 },
-        }],
-        utilisation_warning: 0.8,
-        compress_schedules: false,
-        cpu_contention: false,
-    };
+    let c = one_node(1000);
+    let mut spec = poisson_spec(DelaySpec::Constant { value: us(1000) }, 500.0, 5, false);
     let off = run_mode(&c, &mesh, MeshMode::None, &spec, 1);
     assert_eq!(off.end_to_end[0].mean(), us(1000));
     // On, a sidecar's busy workers take cores from the processing: the same requests take
