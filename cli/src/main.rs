@@ -122,10 +122,11 @@ enum Command {
   meshsim calibrate data/istio-bench/benchmark-2020-08.csv --version v2-stats-nullvm_both
   meshsim calibrate my-proxies.csv --base istio-1.24 --out results/calibrated")]
     Calibrate(calibrate::CalibrateArgs),
-    /// List the built-in mesh presets, or show one preset's figures and their sources.
+    /// List the built-in mesh presets, or show one preset's figures and their sources (a
+    /// built-in, or a preset file such as `meshsim calibrate` writes).
     #[command(after_help = "Example:\n  meshsim presets istio-1.24")]
     Presets {
-        /// Preset to show (e.g. istio-1.24).
+        /// Preset to show (e.g. istio-1.24, or a path ending in .toml).
         name: Option<String>,
     },
     /// Print a shell completion script.
@@ -187,6 +188,16 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                 "\n`meshsim presets NAME` shows a preset's figures and sources."
             );
         }
+        Some(n) if n.ends_with(".toml") => {
+            let c = meshsim_scenarios::load_preset_file(std::path::Path::new(n))
+                .map_err(|d| Failure::Input(d.to_string()))?;
+            let origin = c.origin.clone().unwrap_or_default();
+            print_preset(&mut out, n, c)?;
+            let _ = writeln!(
+                out,
+                "# Where the figures come from: {origin}. The base preset's figures have the sources above."
+            );
+        }
         Some(n) => {
             let Some(c) = meshsim_models::presets::by_name(n) else {
                 return Err(Failure::Input(format!(
@@ -194,49 +205,59 @@ fn presets(name: Option<&str>) -> Result<(), Failure> {
                     meshsim_scenarios::diag::choice_help(n, &meshsim_models::presets::NAMES)
                 )));
             };
-            let mesh = meshsim_models::presets::default_mesh_config(c);
-            let scenario = meshsim_scenarios::Scenario {
-                name: "preset".into(),
-                description: String::new(),
-                seed: 1,
-                modes: vec![],
-                replications: 1,
-                nodes_required: false,
-                cluster: Default::default(),
-                mesh,
-                scheduler: Default::default(),
-                migration: None,
-                plan: Err(Box::new(meshsim_scenarios::Diagnostic {
-                    file: String::new(),
-                    line: 0,
-                    column: 0,
-                    key: String::new(),
-                    message: "a preset has no plan".into(),
-                    help: None,
-                    snippet: None,
-                })),
-                current: None,
-                rules: Default::default(),
-                latency: None,
-                traces: Vec::new(),
-                autoscaling: None,
-            };
-            let file = meshsim_scenarios::render::render(&scenario);
-            let text = toml::to_string(&toml::Table::from_iter([(
-                "mesh".to_string(),
-                toml::Value::try_from(&file.mesh).map_err(|e| Failure::Other(e.into()))?,
-            )]))
-            .map_err(|e| Failure::Other(e.into()))?;
-            let _ = writeln!(
-                out,
-                "# Preset {n}: every figure, as scenario keys under [mesh]\n"
-            );
-            let _ = writeln!(out, "{text}");
-            let _ = writeln!(out, "# Sources");
-            for (k, v) in meshsim_models::presets::sources() {
-                let _ = writeln!(out, "# {k}: {v}");
-            }
+            print_preset(&mut out, n, c)?;
         }
+    }
+    Ok(())
+}
+
+/// Every figure of `c` as scenario keys under `[mesh]`, then the built-in presets' sources.
+fn print_preset(
+    out: &mut impl Write,
+    n: &str,
+    c: meshsim_models::mesh::MeshCosts,
+) -> Result<(), Failure> {
+    let mesh = meshsim_models::presets::default_mesh_config(c);
+    let scenario = meshsim_scenarios::Scenario {
+        name: "preset".into(),
+        description: String::new(),
+        seed: 1,
+        modes: vec![],
+        replications: 1,
+        nodes_required: false,
+        cluster: Default::default(),
+        mesh,
+        scheduler: Default::default(),
+        migration: None,
+        plan: Err(Box::new(meshsim_scenarios::Diagnostic {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: "a preset has no plan".into(),
+            help: None,
+            snippet: None,
+        })),
+        current: None,
+        rules: Default::default(),
+        latency: None,
+        traces: Vec::new(),
+        autoscaling: None,
+    };
+    let file = meshsim_scenarios::render::render(&scenario);
+    let text = toml::to_string(&toml::Table::from_iter([(
+        "mesh".to_string(),
+        toml::Value::try_from(&file.mesh).map_err(|e| Failure::Other(e.into()))?,
+    )]))
+    .map_err(|e| Failure::Other(e.into()))?;
+    let _ = writeln!(
+        out,
+        "# Preset {n}: every figure, as scenario keys under [mesh]\n"
+    );
+    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "# Sources");
+    for (k, v) in meshsim_models::presets::sources() {
+        let _ = writeln!(out, "# {k}: {v}");
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ use meshsim_models::mesh::{MeshConfig, MeshMode};
 use meshsim_models::scheduler::SchedulerConfig;
 
 pub use diag::{Diagnostic, Diagnostics, Source};
+pub use resolve::load_preset_file;
 
 /// Whether `s` is a valid scenario, workload or pool name.
 pub fn ctx_valid_name(s: &str) -> bool {

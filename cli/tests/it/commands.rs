@@ -86,6 +86,26 @@ fn presets_list_and_show_with_sources() {
     );
     let o = meshsim(dir.path(), &["presets", "istio-1.2"]);
     assert_eq!(o.status.code(), Some(2));
+    // A preset file: its figures over its base's, and where they come from.
+    let f = crate::root().join("scenarios/presets/istio-1.22.0-eks.toml");
+    let o = meshsim(dir.path(), &["presets", f.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("base_memory = \"41131903\""), "{out}");
+    assert!(out.contains("memory_per_local_pod = \"2012279\""), "{out}");
+    assert!(
+        out.contains("[mesh.ztunnel.request]\ncpu = \"500m\"\nmemory = \"2Gi\""),
+        "istio-1.22.0's ztunnel request: {out}"
+    );
+    assert!(
+        out.contains(
+            "preset istio-1.22.0 with sidecar memory (base_memory) fitted on istio-1.22-eks-memory"
+        ),
+        "{out}"
+    );
+    let o = meshsim(dir.path(), &["presets", "missing.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("the preset file cannot be read"));
 }
 
 #[test]

@@ -107,6 +107,22 @@ fn preset_file(
     Some(costs)
 }
 
+/// The costs of the preset file at `path` on its own (for `meshsim presets FILE.toml`): its
+/// base preset with its figures applied, or every problem in it.
+pub fn load_preset_file(path: &Path) -> Result<MeshCosts, crate::Diagnostics> {
+    let name = path.display().to_string();
+    let src = Source {
+        name: "meshsim presets",
+        text: &name,
+    };
+    let mut ctx = Ctx::new(&src);
+    let p = Spanned::new(0..name.len(), name.clone());
+    match preset_file(&mut ctx, &p, None) {
+        Some(c) if !ctx.failed() => Ok(c),
+        _ => Err(crate::Diagnostics(ctx.into_errors())),
+    }
+}
+
 pub(super) fn resolve(
     ctx: &mut Ctx<'_>,
     m: &MeshSection,

@@ -28,9 +28,11 @@ use meshsim_models::mesh::MeshMode;
 use meshsim_models::scheduler::SchedulerConfig;
 
 use crate::Scenario;
+
 use crate::ctx::{Ctx, valid_name};
 use crate::file::*;
 use crate::limits;
+pub use mesh::load_preset_file;
 
 /// Resolves a parsed file into a scenario, or every problem found.
 pub(crate) fn resolve(
