@@ -846,8 +846,7 @@ fn check_measurements(text: &[u8], dir: &Path) -> Result<Outcome, Finding> {
             });
         }
     }
-    let preset =
-        meshsim_scenarios::preset_file::calibrated("fuzzed", "istio-1.24", "fuzz", &costs, &fits);
+    let preset = meshsim_scenarios::preset_file::calibrated("fuzzed", "istio-1.24", "fuzz", &fits);
     let text = meshsim_scenarios::preset_file::to_toml(&preset).map_err(|e| Finding {
         what: format!("the preset does not serialise: {e}"),
     })?;

@@ -69,12 +69,7 @@ pub struct AuditArgs {
 
 /// `meshsim audit`.
 pub fn audit(a: &AuditArgs) -> Result<(), Failure> {
-    if !meshsim_scenarios::ctx_valid_name(&a.name) {
-        return Err(Failure::Input(format!(
-            "error: --name `{}`: use 1–100 letters, digits, `-`, `_` or `.`, starting with a letter or digit",
-            meshsim_models::names::truncate(&a.name, 64)
-        )));
-    }
+    crate::name_arg(&a.name)?;
     let mut specs: Vec<InputSpec> = a
         .inputs
         .iter()

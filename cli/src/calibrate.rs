@@ -67,13 +67,8 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<(), Failure> {
             meshsim_scenarios::diag::choice_help(&a.base, &meshsim_models::presets::NAMES)
         )));
     };
-    if let Some(n) = &a.name
-        && !meshsim_scenarios::ctx_valid_name(n)
-    {
-        return Err(Failure::Input(format!(
-            "error: --name `{}`: use 1–100 letters, digits, `-`, `_` or `.`, starting with a letter or digit",
-            meshsim_models::names::truncate(n, 64)
-        )));
+    if let Some(n) = &a.name {
+        crate::name_arg(n)?;
     }
     let format = match a.format {
         FormatArg::Auto => None,
@@ -82,7 +77,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<(), Failure> {
     };
     let table = measurements::load(&a.table, format, a.version.as_deref())
         .map_err(|d| Failure::Input(d.to_string()))?;
-    let (costs, fits) = fit_table(&table.points, &base).map_err(|e| {
+    let (_, fits) = fit_table(&table.points, &base).map_err(|e| {
         Failure::Input(format!(
             "error: {}: {e}\n  = help: a fit needs more points than the coefficients it fits, and features that vary independently",
             a.table.display()
@@ -100,7 +95,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<(), Failure> {
         Some(v) => format!("{file} (version {v})"),
         None => file.clone(),
     };
-    let preset = preset_file::calibrated(&name, &a.base, &fitted_on, &costs, &fits);
+    let preset = preset_file::calibrated(&name, &a.base, &fitted_on, &fits);
     let text = preset_file::to_toml(&preset).map_err(|e| Failure::Other(e.into()))?;
     let dir = a
         .out

@@ -176,6 +176,17 @@ pub enum Failure {
     Other(anyhow::Error),
 }
 
+/// A `--name` that names an output directory and the files in it: a valid scenario name.
+fn name_arg(n: &str) -> Result<(), Failure> {
+    if meshsim_scenarios::ctx_valid_name(n) {
+        return Ok(());
+    }
+    Err(Failure::Input(format!(
+        "error: --name `{}`: use 1–100 letters, digits, `-`, `_` or `.`, starting with a letter or digit",
+        meshsim_models::names::truncate(n, 64)
+    )))
+}
+
 fn presets(name: Option<&str>) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match name {

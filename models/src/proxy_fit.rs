@@ -246,84 +246,33 @@ pub enum ProxyFitError {
     },
 }
 
-/// The coefficients of one proxy figure, in the model's order, with their current values.
-fn model(costs: &MeshCosts, proxy: Proxy, q: Quantity) -> Vec<(&'static str, Feature, f64)> {
+/// The coefficients of one proxy figure, in the model's order: the key under `[mesh.<proxy>]`
+/// and what it multiplies.
+fn terms(proxy: Proxy, q: Quantity) -> &'static [(&'static str, Feature)] {
     use Feature::*;
     match (proxy, q) {
-        (Proxy::Sidecar, Quantity::Memory) => vec![
-            ("base_memory", One, costs.sidecar.base_memory_bytes),
-            (
-                "memory_per_cluster",
-                Services,
-                costs.sidecar.memory_per_cluster_bytes,
-            ),
-            (
-                "memory_per_endpoint",
-                Endpoints,
-                costs.sidecar.memory_per_endpoint_bytes,
-            ),
+        (Proxy::Sidecar, Quantity::Memory) => &[
+            ("base_memory", One),
+            ("memory_per_cluster", Services),
+            ("memory_per_endpoint", Endpoints),
         ],
-        (Proxy::Sidecar, Quantity::Cpu) => vec![
-            ("base_cpu", One, costs.sidecar.base_cpu_milli),
-            (
-                "cpu_per_1000_rps",
-                KiloRps,
-                costs.sidecar.cpu_milli_per_1000_rps,
-            ),
+        (Proxy::Ztunnel, Quantity::Memory) => &[
+            ("base_memory", One),
+            ("memory_per_local_pod", Pods),
+            ("memory_per_cluster_pod", Endpoints),
+            ("memory_per_connection", Connections),
+            ("memory_per_1000_rps", KiloRps),
         ],
-        (Proxy::Ztunnel, Quantity::Memory) => vec![
-            ("base_memory", One, costs.ztunnel.base_memory_bytes),
-            (
-                "memory_per_local_pod",
-                Pods,
-                costs.ztunnel.memory_per_local_pod_bytes,
-            ),
-            (
-                "memory_per_cluster_pod",
-                Endpoints,
-                costs.ztunnel.memory_per_cluster_pod_bytes,
-            ),
-            (
-                "memory_per_connection",
-                Connections,
-                costs.ztunnel.memory_per_connection_bytes,
-            ),
-            (
-                "memory_per_1000_rps",
-                KiloRps,
-                costs.ztunnel.memory_per_1000_rps_bytes,
-            ),
-        ],
-        (Proxy::Ztunnel, Quantity::Cpu) => vec![
-            ("base_cpu", One, costs.ztunnel.base_cpu_milli),
-            (
-                "cpu_per_1000_rps",
-                KiloRps,
-                costs.ztunnel.cpu_milli_per_1000_rps,
-            ),
-        ],
-        (Proxy::Waypoint, Quantity::Memory) => vec![
-            ("base_memory", One, costs.waypoint.base_memory_bytes),
-            (
-                "memory_per_1000_rps",
-                KiloRps,
-                costs.waypoint.memory_per_1000_rps_bytes,
-            ),
-        ],
-        (Proxy::Waypoint, Quantity::Cpu) => vec![
-            ("base_cpu", One, costs.waypoint.base_cpu_milli),
-            (
-                "cpu_per_1000_rps",
-                KiloRps,
-                costs.waypoint.cpu_milli_per_1000_rps,
-            ),
-        ],
+        (Proxy::Waypoint, Quantity::Memory) => {
+            &[("base_memory", One), ("memory_per_1000_rps", KiloRps)]
+        }
+        (_, Quantity::Cpu) => &[("base_cpu", One), ("cpu_per_1000_rps", KiloRps)],
     }
 }
 
-/// Sets the figure `key` of `proxy` in `costs`.
-fn set(costs: &mut MeshCosts, proxy: Proxy, key: &str, v: f64) {
-    let slot = match (proxy, key) {
+/// The figure `key` of `proxy` in `costs` (a key [`terms`] lists).
+fn slot<'a>(costs: &'a mut MeshCosts, proxy: Proxy, key: &str) -> &'a mut f64 {
+    match (proxy, key) {
         (Proxy::Sidecar, "base_memory") => &mut costs.sidecar.base_memory_bytes,
         (Proxy::Sidecar, "memory_per_cluster") => &mut costs.sidecar.memory_per_cluster_bytes,
         (Proxy::Sidecar, "memory_per_endpoint") => &mut costs.sidecar.memory_per_endpoint_bytes,
@@ -343,8 +292,7 @@ fn set(costs: &mut MeshCosts, proxy: Proxy, key: &str, v: f64) {
         (Proxy::Waypoint, "base_cpu") => &mut costs.waypoint.base_cpu_milli,
         (Proxy::Waypoint, "cpu_per_1000_rps") => &mut costs.waypoint.cpu_milli_per_1000_rps,
         _ => unreachable!("{proxy:?} has no figure {key}"),
-    };
-    *slot = v;
+    }
 }
 
 /// Part of a waypoint's memory that its model takes from the sidecar's coefficients (the
@@ -389,7 +337,10 @@ fn fit_figure(
         quantity: q.as_str(),
         error,
     };
-    let terms = model(costs, proxy, q);
+    let terms: Vec<(&'static str, Feature, f64)> = terms(proxy, q)
+        .iter()
+        .map(|&(k, f)| (k, f, *slot(costs, proxy, k)))
+        .collect();
     for (_, f, _) in &terms {
         let given = points.iter().filter(|m| f.value(m).is_some()).count();
         if given > 0 && given < points.len() {
@@ -499,7 +450,7 @@ fn fit_figure(
         })
         .collect();
     for c in &coefficients {
-        set(costs, proxy, c.key, c.value);
+        *slot(costs, proxy, c.key) = c.value;
     }
     let points: Vec<PointFit> = points
         .iter()

@@ -19,14 +19,13 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use meshsim_models::mesh::MeshCosts;
 use meshsim_models::proxy_fit::{FigureFit, Proxy, Quantity};
 
 use crate::file::{
     ControlPlaneSection, FixedSection, MeshSection, NodeProxySection, SidecarSection,
     WaypointSection,
 };
-use crate::units::{Cpu, Memory};
+use crate::units::{format_bytes, format_cpu};
 
 /// A preset file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -145,23 +144,9 @@ impl PresetFile {
     }
 }
 
-fn mem(v: f64) -> Option<Memory> {
-    Some(Memory(v.round().max(0.0) as u64))
-}
-
-fn cpu(v: f64) -> Option<Cpu> {
-    Some(Cpu(v.round().max(0.0) as u64))
-}
-
-/// The preset file for `costs` fitted by `fits` on `fitted_on`: only the figures the fits
+/// The preset file of `fits` (made on `fitted_on`): only the figures the fits
 /// settled are written; every other figure is the base preset's.
-pub fn calibrated(
-    name: &str,
-    base: &str,
-    fitted_on: &str,
-    costs: &MeshCosts,
-    fits: &[FigureFit],
-) -> PresetFile {
+pub fn calibrated(name: &str, base: &str, fitted_on: &str, fits: &[FigureFit]) -> PresetFile {
     let mut f = PresetFile {
         preset: PresetMeta {
             name: name.into(),
@@ -200,87 +185,39 @@ pub fn calibrated(
         linkerd_proxy: None,
         cilium_agent: None,
     };
-    let c = costs;
+    // Each written figure under its proxy's table, by the key the scenario reads, as the
+    // quantity the scenario parses (whole bytes, whole millicores).
+    let mut tables: std::collections::BTreeMap<&str, toml::Table> = Default::default();
     for fit in fits {
-        let keys: Vec<&str> = fit
-            .coefficients
-            .iter()
-            .filter(|k| k.settled.written())
-            .map(|k| k.key)
-            .collect();
-        let has = |k: &str| keys.contains(&k);
-        match (fit.proxy, fit.quantity) {
-            (Proxy::Sidecar, q) => {
-                let s = f.sidecar.get_or_insert_with(SidecarSection::default);
-                if q == Quantity::Memory {
-                    if has("base_memory") {
-                        s.base_memory = mem(c.sidecar.base_memory_bytes);
-                    }
-                    if has("memory_per_cluster") {
-                        s.memory_per_cluster = mem(c.sidecar.memory_per_cluster_bytes);
-                    }
-                    if has("memory_per_endpoint") {
-                        s.memory_per_endpoint = mem(c.sidecar.memory_per_endpoint_bytes);
-                    }
-                } else {
-                    if has("base_cpu") {
-                        s.base_cpu = cpu(c.sidecar.base_cpu_milli);
-                    }
-                    if has("cpu_per_1000_rps") {
-                        s.cpu_per_1000_rps = cpu(c.sidecar.cpu_milli_per_1000_rps);
-                    }
-                }
-            }
-            (Proxy::Ztunnel, q) => {
-                let s = f.ztunnel.get_or_insert_with(NodeProxySection::default);
-                let z = &c.ztunnel;
-                if q == Quantity::Memory {
-                    if has("base_memory") {
-                        s.base_memory = mem(z.base_memory_bytes);
-                    }
-                    if has("memory_per_local_pod") {
-                        s.memory_per_local_pod = mem(z.memory_per_local_pod_bytes);
-                    }
-                    if has("memory_per_cluster_pod") {
-                        s.memory_per_cluster_pod = mem(z.memory_per_cluster_pod_bytes);
-                    }
-                    if has("memory_per_connection") {
-                        s.memory_per_connection = mem(z.memory_per_connection_bytes);
-                    }
-                    if has("memory_per_1000_rps") {
-                        s.memory_per_1000_rps = mem(z.memory_per_1000_rps_bytes);
-                    }
-                } else {
-                    if has("base_cpu") {
-                        s.base_cpu = cpu(z.base_cpu_milli);
-                    }
-                    if has("cpu_per_1000_rps") {
-                        s.cpu_per_1000_rps = cpu(z.cpu_milli_per_1000_rps);
-                    }
-                }
-            }
-            (Proxy::Waypoint, q) => {
-                let s = f.waypoint.get_or_insert_with(WaypointSection::default);
-                let w = &c.waypoint;
-                if q == Quantity::Memory {
-                    if has("base_memory") {
-                        s.base_memory = mem(w.base_memory_bytes);
-                    }
-                    if has("memory_per_1000_rps") {
-                        s.memory_per_1000_rps = mem(w.memory_per_1000_rps_bytes);
-                    }
-                } else {
-                    if has("base_cpu") {
-                        s.base_cpu = cpu(w.base_cpu_milli);
-                    }
-                    if has("cpu_per_1000_rps") {
-                        s.cpu_per_1000_rps = cpu(w.cpu_milli_per_1000_rps);
-                    }
-                }
-            }
+        for c in fit.coefficients.iter().filter(|c| c.settled.written()) {
+            let v = c.value.round().max(0.0) as u64;
+            let q = match fit.quantity {
+                Quantity::Memory => format_bytes(v),
+                Quantity::Cpu => format_cpu(v),
+            };
+            tables
+                .entry(fit.proxy.as_str())
+                .or_default()
+                .insert(c.key.into(), toml::Value::String(q));
         }
     }
+    f.sidecar = section(&tables, Proxy::Sidecar);
+    f.ztunnel = section(&tables, Proxy::Ztunnel);
+    f.waypoint = section(&tables, Proxy::Waypoint);
     f
+}
+
+/// The written figures of `proxy` as its section (the keys come from the fit's own model, so
+/// they parse).
+fn section<T: serde::de::DeserializeOwned>(
+    tables: &std::collections::BTreeMap<&str, toml::Table>,
+    proxy: Proxy,
+) -> Option<T> {
+    tables.get(proxy.as_str()).map(|t| {
+        toml::Value::Table(t.clone())
+            .try_into()
+            .expect("a fitted key is a key of its section")
+    })
 }
 
 /// The preset file as TOML, under a comment saying what wrote it.

@@ -575,14 +575,14 @@ impl LatencyModel {
             let key = fr.key;
             let svc = fr.service as usize;
             let mut rng = keyed(self.key_seed, key, 1);
+            let mut reference_rng = rng;
             let d = self.services[svc].processing.sample_duration(&mut rng);
             // A hop as the published benchmarks measure one: this hop's request leg (its
             // proxies, network and queues under the scenario's load) plus the reply of a
             // reference server — the fortio server of the Istio benchmark — drawn from the same
             // keyed stream as the callee's processing, so it is the same in every mode and, on
             // the benchmark itself, the callee's own draw.
-            let mut rng = keyed(self.key_seed, key, 1);
-            let reference = self.hop_reference.sample_duration(&mut rng);
+            let reference = self.hop_reference.sample_duration(&mut reference_rng);
             self.hops.record(hop.saturating_add(reference));
             let node = self.frames[f as usize].node;
             if self.node_cpu.is_empty() || node == NONE {
