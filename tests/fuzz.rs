@@ -97,8 +97,8 @@ pub fn seeds() -> Vec<Seed> {
         };
         out.push(Seed { kind, name, bytes });
     }
-    // A closed loop (`arrival = "closed"`), CPU contention and a preset file, which no shipped
-    // scenario has.
+    // A closed loop (`arrival = "closed"`), CPU contention with a CPU limit (CFS throttling) and
+    // a preset file, which no shipped scenario has.
     let bench = std::fs::read_to_string(root().join("scenarios/istio-benchmark.toml")).unwrap();
     let closed = bench
         .replace(
@@ -109,11 +109,16 @@ pub fn seeds() -> Vec<Seed> {
             "preset = \"istio-1.24\"",
             "preset = \"presets/istio-1.22.0-eks.toml\"",
         )
-        .replace("[latency]\n", "[latency]\ncpu_contention = true\n");
+        .replace("[latency]\n", "[latency]\ncpu_contention = true\n")
+        .replace(
+            "rps = 1000\nprocessing_time",
+            "limits = { cpu = \"100m\", memory = \"1Gi\" }\nrps = 1000\nprocessing_time",
+        );
     assert!(
         closed.contains("connections = 16")
             && closed.contains("eks")
             && closed.contains("cpu_contention = true")
+            && closed.contains("cpu = \"100m\"")
     );
     out.push(Seed {
         kind: Kind::Scenario,

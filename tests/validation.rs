@@ -226,6 +226,16 @@ fn queueing() -> Vec<Check> {
         unit: "req/s",
         tolerance: Tolerance::Exact(0.01),
     });
+    out.push(Check {
+        area: "Queueing theory",
+        what: "the same: mean response".into(),
+        source: src.into(),
+        reference: r * 1e6,
+        meshsim: resp.mean,
+        half_width: Some(resp.half_width),
+        unit: "µs",
+        tolerance: Tolerance::Exact(0.01),
+    });
     // CPU contention: one node of one core, no mesh, processing shared (M/M/1-PS).
     let node = {
         let p = NodePool::new("p", 1, Resources::cpu_mem(1000, 256 * GIB));
@@ -265,15 +275,44 @@ fn queueing() -> Vec<Check> {
         unit: "ms",
         tolerance: Tolerance::Exact(0.03),
     });
+    // CFS quota throttling: isolated 80 ms requests under a 500m limit, one per phase of the
+    // 100 ms period (hand-computed in models/tests/it/latency.rs).
+    let mut limited = node.clone();
+    limited.pools[0].capacity = Resources::cpu_mem(2000, 256 * GIB);
+    limited.workloads[0].limits = Resources::cpu_mem(500, GIB);
+    let mut cfs = spec(
+        DelaySpec::Constant {
+            value: SimDuration::from_millis(80),
+        },
+        Arrival::Trace {
+            offsets: (0..200u64).map(|k| k * 1_001_000_000).collect(),
+            scale: 1.0,
+        },
+        100,
+    );
+    cfs.cpu_contention = true;
+    let placed = packing::evaluate(
+        &limited,
+        &mesh,
+        MeshMode::None,
+        SchedulerConfig::default(),
+        1,
+    );
+    let cfs_mean = latency::simulate(&limited, &mesh, &placed, &cfs, 1)
+        .unwrap()
+        .end_to_end[0]
+        .mean()
+        .as_secs_f64()
+        * 1e3;
     out.push(Check {
         area: "Queueing theory",
-        what: "the same: mean response".into(),
-        source: src.into(),
-        reference: r * 1e6,
-        meshsim: resp.mean,
-        half_width: Some(resp.half_width),
-        unit: "µs",
-        tolerance: Tolerance::Exact(0.01),
+        what: "CPU limits as CFS quota throttling: isolated requests of 80 ms of CPU under limits.cpu = 500m, one at every 1 ms phase of the 100 ms period: mean response".into(),
+        source: "by hand: 130 − φ ms for φ ≤ 50, 80 ms for 50 < φ ≤ 70, 130 ms after (a fluid half-core cap would give 160 ms); meshsim: 100 requests, cpu_contention = true".into(),
+        reference: 107.25,
+        meshsim: cfs_mean,
+        half_width: None,
+        unit: "ms",
+        tolerance: Tolerance::Relative(1e-5),
     });
     out
 }

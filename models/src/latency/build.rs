@@ -8,7 +8,8 @@ use meshsim_core::station::Station;
 use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::SimTime;
 
-use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, NodeCpu, Proxy, Service, Source, Waypoint};
+use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, Proxy, Service, Source, Waypoint};
+use super::node_cpu::{NodeCpu, UNLIMITED};
 use super::{CallMode, LatencyError, LatencySpec, ProxyKind};
 use crate::cluster::Cluster;
 use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
@@ -168,6 +169,15 @@ pub(super) fn build(
         wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
         waypoints.push(w);
     }
+    // Each node's cores, and a CFS group for every replica whose container has a CPU limit.
+    let mut node_cpu: Vec<NodeCpu> = if spec.cpu_contention {
+        run.nodes
+            .iter()
+            .map(|n| NodeCpu::new(cluster.pools[n.pool.index()].capacity.cpu_milli as f64 / 1000.0))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Services and their sidecars.
     let mut services = Vec::new();
     for (i, (w, out)) in cluster.workloads.iter().zip(&run.workloads).enumerate() {
@@ -211,6 +221,16 @@ pub(super) fn build(
                 NONE
             },
             processing: dist(&sspec.processing)?,
+            cpu_groups: out
+                .nodes
+                .iter()
+                .map(|n| match node_cpu.get_mut(n.index()) {
+                    Some(cpu) if w.limits.cpu_milli > 0 => {
+                        cpu.add_group(w.limits.cpu_milli as f64 / 1000.0)
+                    }
+                    _ => UNLIMITED,
+                })
+                .collect(),
             calls: sspec
                 .calls
                 .iter()
@@ -256,21 +276,7 @@ pub(super) fn build(
         ],
         dists,
         hop_reference: dist(&super::model::HOP_REFERENCE)?,
-        node_cpu: if spec.cpu_contention {
-            run.nodes
-                .iter()
-                .map(|n| NodeCpu {
-                    cores: cluster.pools[n.pool.index()].capacity.cpu_milli as f64 / 1000.0,
-                    busy: 0,
-                    v: 0.0,
-                    last: SimTime::ZERO,
-                    jobs: std::collections::BinaryHeap::new(),
-                    generation: 0,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        node_cpu,
         node_zone,
         ztunnel,
         stations,

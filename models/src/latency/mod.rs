@@ -43,6 +43,7 @@
 pub mod arrivals;
 mod build;
 mod model;
+mod node_cpu;
 mod summary;
 
 use meshsim_core::time::SimDuration;
@@ -189,8 +190,10 @@ pub struct LatencySpec {
     pub compress_schedules: bool,
     /// Share each node's cores between the applications' processing and the proxies: a
     /// proxy worker holds a core while busy, and the processing of the requests on the node
-    /// shares the cores left (processor sharing, at most one core per request). Off: processing
-    /// is a pure delay, as if every node had cores to spare.
+    /// shares the cores left (processor sharing, at most one core per request). A replica whose
+    /// container has a CPU limit is throttled as CFS does: its quota per 100 ms period, then
+    /// stopped until the next period (see `node_cpu`). Off: processing is a pure delay, as if
+    /// every node had cores to spare, and CPU limits play no part.
     pub cpu_contention: bool,
 }
 

@@ -12,6 +12,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::arrivals::{Arrival, trace_span_ns};
+use super::node_cpu::NodeCpu;
 use super::{LatencyError, LatencySpec, LoadBalancing};
 use crate::mesh::NamespaceMode;
 
@@ -259,54 +260,6 @@ pub(super) enum Ev {
     },
 }
 
-/// A node's cores under CPU contention: proxy workers busy on it hold a core each, and the
-/// processing of the requests on it shares what is left — processor sharing with at most one
-/// core per request, kept in virtual time (`v`: CPU seconds every request on the node has
-/// received), so a request is done when `v` reaches its tag.
-pub(super) struct NodeCpu {
-    pub(super) cores: f64,
-    pub(super) busy: u32,
-    pub(super) v: f64,
-    pub(super) last: SimTime,
-    pub(super) jobs: std::collections::BinaryHeap<std::cmp::Reverse<Tag>>,
-    pub(super) generation: u32,
-}
-
-/// A request's finishing point in a node's virtual time (ties by frame, so the order is total).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Tag(f64, u32);
-
-impl Eq for Tag {}
-impl PartialOrd for Tag {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Tag {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
-    }
-}
-
-impl NodeCpu {
-    /// CPU seconds per second each request on the node receives now.
-    fn rate(&self) -> f64 {
-        let n = self.jobs.len();
-        if n == 0 {
-            return 0.0;
-        }
-        let free = (self.cores - f64::from(self.busy)).max(0.0);
-        (free / n as f64).min(1.0)
-    }
-
-    /// Brings the virtual time to `now` at the rate that held since the last change.
-    fn catch_up(&mut self, now: SimTime) {
-        let dt = now.saturating_duration_since(self.last).as_secs_f64();
-        self.v += self.rate() * dt;
-        self.last = now;
-    }
-}
-
 pub(super) struct Proxy {
     /// The node the proxy runs on (`NONE` when not known).
     pub(super) node: u32,
@@ -329,6 +282,9 @@ pub(super) struct Service {
     pub(super) rr: u64,
     pub(super) waypoint: u32,
     pub(super) processing: Dist,
+    /// Per replica: its container's CFS group on its node ([`super::node_cpu::UNLIMITED`] when
+    /// it has no CPU limit or CPU contention is off).
+    pub(super) cpu_groups: Vec<u32>,
     pub(super) calls: Vec<(u32, u32)>,
     pub(super) parallel: bool,
 }
@@ -574,6 +530,7 @@ impl LatencyModel {
             let hop = now.saturating_duration_since(fr.hop_start);
             let key = fr.key;
             let svc = fr.service as usize;
+            let (node, replica) = (fr.node, fr.replica as usize);
             let mut rng = keyed(self.key_seed, key, 1);
             let mut reference_rng = rng;
             let d = self.services[svc].processing.sample_duration(&mut rng);
@@ -584,15 +541,13 @@ impl LatencyModel {
             // the benchmark itself, the callee's own draw.
             let reference = self.hop_reference.sample_duration(&mut reference_rng);
             self.hops.record(hop.saturating_add(reference));
-            let node = self.frames[f as usize].node;
             if self.node_cpu.is_empty() || node == NONE {
                 s.schedule_in_saturating(d, Ev::Processed { frame: f });
             } else {
-                let now = s.now();
+                let group = self.services[svc].cpu_groups[replica];
                 let n = &mut self.node_cpu[node as usize];
-                n.catch_up(now);
-                n.jobs
-                    .push(std::cmp::Reverse(Tag(n.v + d.as_secs_f64(), f)));
+                n.sync(s.now());
+                n.push(f, group, d.as_secs_f64());
                 self.node_reschedule(node, s);
             }
             return;
@@ -666,27 +621,19 @@ impl LatencyModel {
             return;
         }
         let n = &mut self.node_cpu[node as usize];
-        n.catch_up(s.now());
-        if took {
-            n.busy += 1;
-        } else {
-            n.busy = n.busy.saturating_sub(1);
-        }
+        n.sync(s.now());
+        n.set_busy(took);
         self.node_reschedule(node, s);
     }
 
-    /// Schedules the node's next finishing request at the current rate; earlier schedules are
-    /// made stale by the generation.
+    /// Schedules the node's next change at the current rates; earlier schedules are made stale
+    /// by the generation.
     fn node_reschedule(&mut self, node: u32, s: &mut Scheduler<Ev>) {
         let n = &mut self.node_cpu[node as usize];
         n.generation = n.generation.wrapping_add(1);
-        let r = n.rate();
-        if let Some(std::cmp::Reverse(Tag(tag, _))) = n.jobs.peek()
-            && r > 0.0
-        {
-            let dt = ((tag - n.v).max(0.0) / r).min(1e9);
+        if let Some(dt) = n.next_change(s.now()) {
             s.schedule_in_saturating(
-                SimDuration::from_secs_f64_saturating(dt),
+                dt,
                 Ev::NodeDone {
                     node,
                     generation: n.generation,
@@ -695,20 +642,14 @@ impl LatencyModel {
         }
     }
 
-    /// The node's earliest requests are done: their processing ends now.
+    /// The node changes now: requests done, a quota spent or refilled.
     fn node_done(&mut self, node: u32, generation: u32, s: &mut Scheduler<Ev>) {
-        let now = s.now();
         let n = &mut self.node_cpu[node as usize];
         if n.generation != generation {
             return;
         }
-        n.catch_up(now);
-        // Within a nanosecond of CPU: the event time was rounded to whole nanoseconds.
-        while let Some(std::cmp::Reverse(Tag(tag, f))) = n.jobs.peek().copied() {
-            if tag > n.v + 1e-9 {
-                break;
-            }
-            n.jobs.pop();
+        n.sync(s.now());
+        while let Some(f) = n.pop_done() {
             s.schedule_in_saturating(SimDuration::ZERO, Ev::Processed { frame: f });
         }
         self.node_reschedule(node, s);

@@ -523,3 +523,92 @@ fn cpu_contention_is_processor_sharing() {
     );
     assert!(added_on > 1.5 * added_off, "{added_on} vs {added_off}");
 }
+
+/// A one-node cluster whose only service has a CPU limit of `limit_milli` per replica.
+fn limited_node(cores_milli: u64, limit_milli: u64) -> Cluster {
+    let mut c = one_node(cores_milli);
+    c.workloads[0].limits = Resources::cpu_mem(limit_milli, GIB);
+    c
+}
+
+#[test]
+fn cpu_limits_are_cfs_quota_throttling() {
+    let mesh = presets::default_mesh_config(presets::istio_1_24());
+    let ms = |n: u64| SimDuration::from_millis(n);
+    // Isolated requests of 80 ms of CPU on a 500m limit (50 ms of quota per 100 ms period), one
+    // every 1.001 s: the k-th arrives 1 ms later in its period than the one before, so any 100
+    // in a row see every phase φ = 0, 1, …, 99 ms once. By hand (periods from the run's start):
+    // - φ ≤ 50: runs 50 ms, waits for the period to end, runs its last 30 ms: 130 − φ;
+    // - 50 < φ ≤ 70: runs 100 − φ to the period's end, the rest (≤ 50 ms) in the next: 80;
+    // - φ > 70: the rest is more than a quota, so it waits a second time: 130.
+    // Mean over the 100 phases: (5355 + 1600 + 3770) / 100 = 107.25 ms; a fluid cap at half a
+    // core would give 160 ms, no limit 80 ms.
+    let offsets: std::sync::Arc<[u64]> = (0..200u64).map(|k| k * 1_001_000_000).collect();
+    let mut spec = poisson_spec(DelaySpec::Constant { value: ms(80) }, 1.0, 100, true);
+    spec.traffic[0].arrival = Arrival::Trace {
+        offsets,
+        scale: 1.0,
+    };
+    // The window [1 s, 101 s] holds the requests k = 1..=100: phases 1..99 and 0.
+    let e2e = |c: &Cluster, spec: &LatencySpec| {
+        run_mode(c, &mesh, MeshMode::None, spec, 1).end_to_end[0].clone()
+    };
+    let r = e2e(&limited_node(2000, 500), &spec);
+    assert_eq!(r.count(), 100);
+    let mean_ns = r.mean().as_nanos() as f64;
+    assert!((mean_ns - 107.25e6).abs() < 1e3, "mean {mean_ns} ns");
+    assert!(r.quantile(1.0).as_nanos().abs_diff(130_000_000) < 1_000);
+    assert!(r.quantile(0.0).as_nanos().abs_diff(80_000_000) < 1_000);
+    // The same requests without a limit take their 80 ms, and so they do with contention off.
+    let free = e2e(&one_node(2000), &spec);
+    assert_eq!(free.mean(), ms(80));
+    spec.cpu_contention = false;
+    assert_eq!(e2e(&limited_node(2000, 500), &spec).mean(), ms(80));
+
+    // Saturated: 4 connections of 30 ms requests on a 200m limit. In the long run the
+    // container gets its quota, 0.2 core: 0.2 / 0.030 = 6.67 requests/s, and by Little's law
+    // a mean response of 4 / 6.67 = 600 ms. The node's two cores alone would give 66.7/s.
+    let mut spec = poisson_spec(DelaySpec::Constant { value: ms(30) }, 1.0, 300, true);
+    spec.traffic[0].arrival = Arrival::Closed {
+        connections: 4,
+        think: SimDuration::ZERO,
+    };
+    let r = e2e(&limited_node(2000, 200), &spec);
+    let x = r.count() as f64 / 300.0;
+    // ±1 % holds the window's edges: a request or two of the 2,000 either side.
+    assert!(
+        (x - 0.2 / 0.030).abs() / (0.2 / 0.030) < 0.01,
+        "{x} requests/s"
+    );
+    let m = r.mean().as_secs_f64();
+    assert!((m - 0.6).abs() / 0.6 < 0.01, "{m} s");
+    let free = e2e(&one_node(2000), &spec);
+    let x_free = free.count() as f64 / 300.0;
+    assert!(
+        (x_free - 2.0 / 0.030).abs() / (2.0 / 0.030) < 0.01,
+        "{x_free}"
+    );
+    // Many requests in a small quota on a big node: 16 connections with a 5 ms think time, the
+    // fortio server's processing (log-normal, mean 284 µs, P99 600 µs), a 100m limit on 16
+    // cores. The container gets 0.1 core: 0.1 / 284 µs = 352.1 requests/s (the connections alone
+    // would drive 3,000/s). Over 30 s that is 10,563 requests; a renewal count of draws with a
+    // coefficient of variation near 0.5 varies by 0.5 % — ±2 % is four of those. Several cores'
+    // worth of its requests spend the quota faster than a nanosecond's rounding resolves (this
+    // case once ran forever).
+    let mut spec = poisson_spec(
+        DelaySpec::LogNormal {
+            mean: us(284),
+            p99: us(600),
+        },
+        1.0,
+        30,
+        true,
+    );
+    spec.traffic[0].arrival = Arrival::Closed {
+        connections: 16,
+        think: ms(5),
+    };
+    let x = e2e(&limited_node(16_000, 100), &spec).count() as f64 / 30.0;
+    let expect = 0.1 / 284e-6;
+    assert!((x - expect).abs() / expect < 0.02, "{x} requests/s");
+}
