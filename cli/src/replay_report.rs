@@ -185,6 +185,9 @@ pub fn page(s: &ReplayScenario, path: &Path, rows: &[ReplaySummaryRow], dir: &Pa
             "mesh overlays add their requests (preset {}) to every pod (sidecars) or every node (node agents, placed first); the change against no mesh is paired by seed and policy",
             s.preset
         ));
+        if let Some(origin) = &s.preset_origin {
+            assumptions.push(origin.clone());
+        }
     }
     Report {
         title: format!("meshsim replay — {}", s.name),

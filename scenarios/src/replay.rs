@@ -126,8 +126,11 @@ pub struct ReplayScenario {
     pub policies: Vec<Policy>,
     /// Seeds.
     pub seeds: Vec<u64>,
-    /// Mesh preset the overlays take their requests from.
+    /// Mesh preset the overlays take their requests from: a built-in's name, or a preset file's
+    /// absolute path.
     pub preset: String,
+    /// Where a preset file's figures come from (`None` for a built-in).
+    pub preset_origin: Option<String>,
     /// Overlays, in the order given (`none` alone without `[mesh]`).
     pub overlays: Vec<Overlay>,
     /// Most pods per node.
@@ -331,22 +334,21 @@ pub fn parse_in(
             Some(v)
         }
     });
-    let (preset_name, overlay_kinds) = match &f.mesh {
-        None => ("istio-1.24".to_string(), vec![OverlayKind::None]),
+    let mut preset_file = None;
+    let (costs, overlay_kinds) = match &f.mesh {
+        None => (presets::istio_1_24(), vec![OverlayKind::None]),
         Some(m) => {
             let m = m.get_ref();
-            let preset = m
-                .preset
-                .as_ref()
-                .map_or("istio-1.24".to_string(), |p| p.get_ref().clone());
-            if presets::by_name(&preset).is_none() {
-                let span = m.preset.as_ref().map_or(0..0, Spanned::span);
-                ctx.err(
-                    span,
-                    format!("unknown preset `{preset}`"),
-                    Some(choice_help(&preset, &presets::NAMES)),
-                );
-            }
+            let costs = match &m.preset {
+                None => presets::istio_1_24(),
+                Some(p) => {
+                    let c = crate::resolve::named_preset(&mut ctx, p, base_dir);
+                    if crate::resolve::is_preset_file(p.get_ref()) {
+                        preset_file = Some(PathBuf::from(&c.preset));
+                    }
+                    c
+                }
+            };
             let mut kinds = Vec::new();
             for o in m.overlays.get_ref() {
                 if let Some(k) = named(
@@ -373,7 +375,7 @@ pub fn parse_in(
                     Some(choice_help("", OverlayKind::names())),
                 );
             }
-            (preset, kinds)
+            (costs, kinds)
         }
     };
     let runs = policies.len() * seeds.len() * overlay_kinds.len().max(1);
@@ -387,6 +389,9 @@ pub fn parse_in(
     let base = base_dir.unwrap_or(Path::new("."));
     // (role, path, SHA-256 of the bytes parsed when the reader gives it).
     let mut inputs: Vec<(&'static str, PathBuf, Option<String>)> = Vec::new();
+    if let Some(p) = preset_file {
+        inputs.push(("preset", p, None));
+    }
     let mut daemonsets = Vec::new();
     let (nodes, pods) = match (&r.nodes, &r.pods, &r.scenario) {
         (Some(n), Some(p), None) => {
@@ -510,7 +515,6 @@ pub fn parse_in(
     let (Some(protocol), Some(nodes), Some(pods)) = (protocol, nodes, pods) else {
         return Err(Diagnostics(ctx.into_errors()));
     };
-    let costs = presets::by_name(&preset_name).unwrap_or_else(presets::istio_1_24);
     let sha = |p: &Path| -> String {
         use sha2::{Digest, Sha256};
         crate::read::read_capped(p, crate::trace::MAX_TRACE_BYTES)
@@ -541,7 +545,8 @@ pub fn parse_in(
         sample_every,
         policies,
         seeds,
-        preset: preset_name,
+        preset: costs.preset.clone(),
+        preset_origin: costs.origin.clone(),
         overlays: overlay_kinds
             .into_iter()
             .map(|k| Overlay::of(k, &costs))

@@ -486,3 +486,82 @@ requests = { cpu = "100m", memory = "128Mi" }
     assert!(err.contains("replay.toml:4"), "{err}");
     assert!(!dir.path().join("bad").exists());
 }
+
+#[test]
+fn a_replay_takes_its_overlays_from_a_preset_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fleet.toml"),
+        "[scenario]\nname = \"fleet\"\n\n[[pools]]\nname = \"cpu\"\ncount = 2\ncpu = \"8\"\n\
+         memory = \"32Gi\"\ngpus = 4\n\n[[workloads]]\nname = \"web\"\nnamespace = \"shop\"\n\
+         replicas = 4\nrequests = { cpu = \"1\", memory = \"2Gi\", gpu = 1 }\n",
+    )
+    .unwrap();
+    let preset = "[preset]\nname = \"mine\"\nbase = \"istio-1.24\"\n\n\
+                  [sidecar]\nrequest = { cpu = \"250m\", memory = \"64Mi\" }\n";
+    std::fs::write(dir.path().join("mine.toml"), preset).unwrap();
+    let replay = |mesh: &str| {
+        let f = dir.path().join("replay.toml");
+        std::fs::write(
+            &f,
+            format!(
+                "[scenario]\nname = \"r\"\n[replay]\nscenario = \"fleet.toml\"\nprotocol = \"trace\"\n\
+                 policies = [\"best-fit\"]\nseeds = [1]\nreport_pct = [100]\n[mesh]\n{mesh}\
+                 overlays = [\"none\", \"sidecar\"]\n"
+            ),
+        )
+        .unwrap();
+        let _ = std::fs::remove_dir_all(dir.path().join("out"));
+        meshsim(
+            dir.path(),
+            &["replay", f.to_str().unwrap(), "--out", "out", "--quiet"],
+        )
+    };
+    let o = replay("preset = \"mine.toml\"\n");
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/replay.json")).unwrap())
+            .unwrap();
+    // The sidecar overlay is the file's request, not istio-1.24's 100m / 128Mi.
+    assert_eq!(json["overlays"][1]["per_pod"]["cpu_milli"], 250);
+    assert_eq!(json["overlays"][1]["per_pod"]["memory_bytes"], 64 << 20);
+    let file = std::path::absolute(dir.path().join("mine.toml")).unwrap();
+    assert_eq!(json["mesh_preset"], file.display().to_string());
+    let input = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["role"] == "preset")
+        .expect("the preset file is among the inputs");
+    let want: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(preset.as_bytes())
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    assert_eq!(input["sha256"], want);
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        report.contains("mine.toml"),
+        "the report names the preset file"
+    );
+
+    // A bad figure in the file is located in the file; a missing file and an unknown built-in in
+    // the replay file. Nothing is written.
+    std::fs::write(dir.path().join("mine.toml"), preset.replace("250m", "lots")).unwrap();
+    for (mesh, want) in [
+        ("preset = \"mine.toml\"\n", "mine.toml:6"),
+        ("preset = \"gone.toml\"\n", "the preset file cannot be read"),
+        ("preset = \"istio-9\"\n", "unknown preset `istio-9`"),
+    ] {
+        let o = replay(mesh);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{mesh}: {err}");
+        assert!(err.contains(want), "{mesh}: want {want:?} in {err}");
+        assert!(
+            !dir.path().join("out").exists(),
+            "{mesh}: no partial output"
+        );
+    }
+}

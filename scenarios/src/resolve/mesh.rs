@@ -123,32 +123,40 @@ pub fn load_preset_file(path: &Path) -> Result<MeshCosts, crate::Diagnostics> {
     }
 }
 
+/// The costs a `preset` value names: a built-in, or a preset file (relative to `base_dir`) as
+/// `meshsim calibrate` writes. An unknown name or a bad file is reported, and istio-1.24 stands
+/// in so checking goes on.
+pub(crate) fn named_preset(
+    ctx: &mut Ctx<'_>,
+    p: &Spanned<String>,
+    base_dir: Option<&Path>,
+) -> MeshCosts {
+    if is_preset_file(p.get_ref()) {
+        return preset_file(ctx, p, base_dir).unwrap_or_else(presets::istio_1_24);
+    }
+    presets::by_name(p.get_ref()).unwrap_or_else(|| {
+        ctx.err(
+            p.span(),
+            format!("unknown preset `{}`", p.get_ref()),
+            Some(format!(
+                "{}, or a preset file (a path ending in .toml, as meshsim calibrate writes)",
+                choice_help(p.get_ref(), &presets::NAMES)
+            )),
+        );
+        presets::istio_1_24()
+    })
+}
+
 pub(super) fn resolve(
     ctx: &mut Ctx<'_>,
     m: &MeshSection,
     namespaces: &BTreeSet<String>,
     base_dir: Option<&Path>,
 ) -> meshsim_models::mesh::MeshConfig {
-    let preset = match &m.preset {
-        None => presets::istio_1_24(),
-        Some(p) if is_preset_file(p.get_ref()) => {
-            preset_file(ctx, p, base_dir).unwrap_or_else(presets::istio_1_24)
-        }
-        Some(p) => match presets::by_name(p.get_ref()) {
-            Some(c) => c,
-            None => {
-                ctx.err(
-                    p.span(),
-                    format!("unknown preset `{}`", p.get_ref()),
-                    Some(format!(
-                        "{}, or a preset file (a path ending in .toml, as meshsim calibrate writes)",
-                        choice_help(p.get_ref(), &presets::NAMES)
-                    )),
-                );
-                presets::istio_1_24()
-            }
-        },
-    };
+    let preset = m
+        .preset
+        .as_ref()
+        .map_or_else(presets::istio_1_24, |p| named_preset(ctx, p, base_dir));
     let mut cfg = presets::default_mesh_config(preset);
     apply_overrides(ctx, &mut cfg.costs, m);
     if m.requests == Some(RequestPolicyKind::RightSized) {

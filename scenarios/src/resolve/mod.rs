@@ -33,6 +33,7 @@ use crate::ctx::{Ctx, valid_name};
 use crate::file::*;
 use crate::limits;
 pub use mesh::load_preset_file;
+pub(crate) use mesh::{is_preset_file, named_preset};
 
 /// Resolves a parsed file into a scenario, or every problem found.
 pub(crate) fn resolve(
