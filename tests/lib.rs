@@ -1,5 +1,6 @@
 //! Shared helpers for meshsim's workspace-level integration tests.
 
+pub mod bookinfo;
 pub mod dump_gen;
 pub mod fgd_reference;
 pub mod fuzz;

@@ -4,6 +4,7 @@
 mod architecture;
 mod audit;
 mod autoscale;
+mod bookinfo;
 mod data;
 mod day;
 mod fuzz;

@@ -170,6 +170,11 @@ fn golden_istio_benchmark() {
 }
 
 #[test]
+fn golden_bookinfo_oha() {
+    golden("bookinfo-oha");
+}
+
+#[test]
 fn golden_agent_chain_20_calls() {
     golden("agent-chain-20-calls");
 }
