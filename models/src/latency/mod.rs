@@ -189,7 +189,8 @@ pub struct LatencySpec {
     /// takes to settle (milliseconds).
     pub compress_schedules: bool,
     /// Share each node's cores between the applications' processing and the proxies: a
-    /// proxy worker holds a core while busy, and the processing of the requests on the node
+    /// proxy worker holds a core while busy (the busy workers share the cores when there are
+    /// more of them than cores), and the processing of the requests on the node
     /// shares the cores left (processor sharing, at most one core per request). A replica whose
     /// container has a CPU limit is throttled as CFS does: its quota per 100 ms period, then
     /// stopped until the next period (see `node_cpu`). Off: processing is a pure delay, as if

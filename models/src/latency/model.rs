@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::arrivals::{Arrival, trace_span_ns};
-use super::node_cpu::NodeCpu;
+use super::node_cpu::{NodeCpu, ProxyStep};
 use super::{LatencyError, LatencySpec, LoadBalancing};
 use crate::mesh::NamespaceMode;
 
@@ -584,6 +584,34 @@ impl LatencyModel {
         let p = &mut self.stations[st as usize];
         let d = self.dists[p.dist].sample(&mut p.rng).max(0.0);
         p.cpu_s += p.kappa * d;
+        if !self.node_cpu.is_empty() && p.node != NONE {
+            // Under contention the node paces the visit: its steps are reached after this much
+            // of the worker's CPU, which the node hands out (a core each while it has enough).
+            let (node, kappa) = (p.node, p.kappa);
+            let n = &mut self.node_cpu[node as usize];
+            n.sync(s.now());
+            if (kappa - 1.0).abs() < 1e-12 {
+                n.push_proxy(
+                    d,
+                    ProxyStep::PathFree {
+                        frame: started.job,
+                        station: st,
+                        arrived: started.arrived,
+                    },
+                );
+            } else {
+                n.push_proxy(d, ProxyStep::Path { frame: started.job });
+                n.push_proxy(
+                    d * kappa,
+                    ProxyStep::Free {
+                        station: st,
+                        arrived: started.arrived,
+                    },
+                );
+            }
+            self.node_reschedule(node, s);
+            return;
+        }
         let on_path = SimDuration::from_secs_f64_saturating(d);
         if (p.kappa - 1.0).abs() < 1e-12 {
             s.schedule_in_saturating(
@@ -651,6 +679,22 @@ impl LatencyModel {
         n.sync(s.now());
         while let Some(f) = n.pop_done() {
             s.schedule_in_saturating(SimDuration::ZERO, Ev::Processed { frame: f });
+        }
+        while let Some(step) = n.pop_proxy_done() {
+            let ev = match step {
+                ProxyStep::Path { frame } => Ev::ProxyDone { frame },
+                ProxyStep::PathFree {
+                    frame,
+                    station,
+                    arrived,
+                } => Ev::ProxyDoneFree {
+                    frame,
+                    station,
+                    arrived,
+                },
+                ProxyStep::Free { station, arrived } => Ev::WorkerFree { station, arrived },
+            };
+            s.schedule_in_saturating(SimDuration::ZERO, ev);
         }
         self.node_reschedule(node, s);
     }

@@ -1,9 +1,11 @@
 //! A node's cores under CPU contention, with CPU limits enforced as CFS quota throttling.
 //!
-//! Busy proxy workers on the node hold a core each; the processing of the requests on it
-//! shares what is left — processor sharing with at most one core per request, kept in virtual
-//! time (`v`: CPU seconds every runnable request on the node has received), so a request is
-//! done when `v` reaches its tag.
+//! Busy proxy workers on the node hold a core each — while more are busy than the node has
+//! cores, they share the cores equally, so each visit stretches by busy ÷ cores — and the
+//! processing of the requests on it shares what is left: processor sharing with at most one
+//! core per request, kept in virtual time (`v`: CPU seconds every runnable request on the node
+//! has received), so a request is done when `v` reaches its tag. The proxies' steps are kept
+//! the same way in their own virtual time (`proxy_v`).
 //!
 //! An application container with a CPU limit is a CFS group: in every period of
 //! [`CFS_PERIOD_NS`] (the kernel's and Kubernetes' default `cpu.cfs_period_us`, 100 ms) it may
@@ -45,6 +47,49 @@ impl Ord for Tag {
     }
 }
 
+/// What a proxy visit on the node reaches when its work is done (see the model's events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ProxyStep {
+    /// The request leaves the proxy; its worker stays busy (CPU beyond the path).
+    Path {
+        /// The request's frame.
+        frame: u32,
+    },
+    /// The request leaves the proxy and its worker is free.
+    PathFree {
+        /// The request's frame.
+        frame: u32,
+        /// The proxy station.
+        station: u32,
+        /// When the request arrived at the station.
+        arrived: SimTime,
+    },
+    /// The worker is free (the request left earlier).
+    Free {
+        /// The proxy station.
+        station: u32,
+        /// When the request arrived at the station.
+        arrived: SimTime,
+    },
+}
+
+/// A proxy step's point in the proxies' virtual time and its sequence number (ties in the
+/// order the steps were pushed, so the order is total).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ProxyTag(f64, u64, ProxyStep);
+
+impl Eq for ProxyTag {}
+impl PartialOrd for ProxyTag {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for ProxyTag {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+    }
+}
+
 /// One CPU-limited container on the node.
 #[derive(Debug)]
 struct CfsGroup {
@@ -68,6 +113,10 @@ pub(super) struct NodeCpu {
     last: SimTime,
     jobs: BinaryHeap<Reverse<Tag>>,
     groups: Vec<CfsGroup>,
+    /// CPU seconds every busy proxy worker on the node has received.
+    proxy_v: f64,
+    proxy: BinaryHeap<Reverse<ProxyTag>>,
+    proxy_seq: u64,
     /// Bumped at every reschedule, so an earlier scheduled event is known to be stale.
     pub(super) generation: u32,
 }
@@ -81,6 +130,9 @@ impl NodeCpu {
             last: SimTime::ZERO,
             jobs: BinaryHeap::new(),
             groups: Vec::new(),
+            proxy_v: 0.0,
+            proxy: BinaryHeap::new(),
+            proxy_seq: 0,
             generation: 0,
         }
     }
@@ -108,6 +160,16 @@ impl NodeCpu {
         (free / n as f64).min(1.0)
     }
 
+    /// CPU seconds per second each busy proxy worker receives now: a whole core, or an equal
+    /// share of the cores while more workers are busy than the node has.
+    fn proxy_rate(&self) -> f64 {
+        if self.busy == 0 {
+            1.0
+        } else {
+            (self.cores / f64::from(self.busy)).min(1.0)
+        }
+    }
+
     /// Brings the node to `now`: virtual time and each group's quota at the rate that held since
     /// the last change; a new period refills the quotas and releases the throttled groups; a
     /// group that has spent its quota is throttled. The caller reschedules afterwards.
@@ -115,6 +177,7 @@ impl NodeCpu {
         let dt = now.saturating_duration_since(self.last).as_secs_f64();
         let r = self.rate();
         self.v += r * dt;
+        self.proxy_v += self.proxy_rate() * dt;
         self.last = now;
         if self.groups.is_empty() {
             return;
@@ -180,6 +243,27 @@ impl NodeCpu {
         self.jobs.push(Reverse(Tag(self.v + work_s, frame, group)));
     }
 
+    /// A proxy visit's `step` is reached after `work_s` more CPU seconds of its worker (after
+    /// [`NodeCpu::sync`]).
+    pub(super) fn push_proxy(&mut self, work_s: f64, step: ProxyStep) {
+        self.proxy.push(Reverse(ProxyTag(
+            self.proxy_v + work_s,
+            self.proxy_seq,
+            step,
+        )));
+        self.proxy_seq += 1;
+    }
+
+    /// The next proxy step reached now (after [`NodeCpu::sync`]).
+    pub(super) fn pop_proxy_done(&mut self) -> Option<ProxyStep> {
+        let Reverse(ProxyTag(tag, _, step)) = *self.proxy.peek()?;
+        if tag > self.proxy_v + EPS_S {
+            return None;
+        }
+        self.proxy.pop();
+        Some(step)
+    }
+
     /// A proxy worker on the node took (`true`) or gave back a core (after [`NodeCpu::sync`]).
     pub(super) fn set_busy(&mut self, took: bool) {
         if took {
@@ -203,7 +287,7 @@ impl NodeCpu {
     }
 
     /// Time from `now` to the node's next change at the current rates — a request done, a
-    /// group's quota spent, a throttled group's period over — or `None` when nothing is pending.
+    /// proxy step reached, a group's quota spent, a throttled group's period over — or `None` when nothing is pending.
     /// A quota is spent at most a nanosecond late; a new period never comes late.
     pub(super) fn next_change(&self, now: SimTime) -> Option<SimDuration> {
         let r = self.rate();
@@ -212,6 +296,9 @@ impl NodeCpu {
             && r > 0.0
         {
             next_s = (tag - self.v).max(0.0) / r;
+        }
+        if let Some(Reverse(ProxyTag(tag, _, _))) = self.proxy.peek() {
+            next_s = next_s.min((tag - self.proxy_v).max(0.0) / self.proxy_rate());
         }
         let mut next = None::<SimDuration>;
         for g in &self.groups {

@@ -612,3 +612,42 @@ fn cpu_limits_are_cfs_quota_throttling() {
     let expect = 0.1 / 284e-6;
     assert!((x - expect).abs() / expect < 0.02, "{x} requests/s");
 }
+
+#[test]
+fn busy_proxy_workers_share_the_cores_they_outnumber() {
+    // A sidecar of 2 workers whose every visit is 1 ms of CPU (constant; κ = 1), in front of a
+    // service that does no work, driven by closed-loop clients with no think time or network.
+    // By hand: 2 clients on a 1-core node keep both workers busy, each on half the core, so
+    // every visit takes 2 ms and the node serves 1,000 requests/s — its one core's worth; on 2
+    // cores, or with 1 client, a visit takes its 1 ms.
+    let mut costs = presets::istio_1_24();
+    costs.sidecar.service_time = DelaySpec::Constant { value: us(1000) };
+    costs.sidecar.cpu_milli_per_1000_rps = 1000.0;
+    let mesh = presets::default_mesh_config(costs);
+    let case = |cores_milli: u64, connections: u32| {
+        let mut spec = poisson_spec(ZERO, 1.0, 10, true);
+        spec.traffic[0].arrival = Arrival::Closed {
+            connections,
+            think: SimDuration::ZERO,
+        };
+        let r = run_mode(&one_node(cores_milli), &mesh, MeshMode::Sidecar, &spec, 1);
+        let e2e = &r.end_to_end[0];
+        (e2e.mean().as_nanos(), e2e.count() as f64 / 10.0)
+    };
+    for (cores, conns, want_ns, want_rate) in [
+        (1000, 2, 2_000_000, 1000.0),
+        (1000, 1, 1_000_000, 1000.0),
+        (2000, 2, 1_000_000, 2000.0),
+    ] {
+        let (mean, rate) = case(cores, conns);
+        assert!(
+            mean.abs_diff(want_ns) <= 1_000,
+            "{cores}m, {conns} clients: mean {mean} ns"
+        );
+        // The window's edges hold a visit or two.
+        assert!(
+            (rate - want_rate).abs() <= 0.2 * f64::from(conns),
+            "{cores}m, {conns} clients: {rate} requests/s"
+        );
+    }
+}
