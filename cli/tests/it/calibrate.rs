@@ -415,3 +415,74 @@ fn the_shipped_eks_preset_is_current_and_reproduces_the_livewyer_figures() {
         "istio-1.22.0's ztunnel request"
     );
 }
+
+/// `scenarios/presets/istio-1.7-tools.toml` is what `meshsim calibrate` writes from the
+/// istio/tools runs of August 2020 shipped in `data/istio-bench/` (telemetry v2 stats, sidecars
+/// on both sides: 12 runs, a client and a server sidecar each). One base figure for 24 points
+/// whose client sidecars sit near 70 MiB and whose server sidecars near 102 MiB lies between
+/// the two groups' means (a least-squares fit of relative errors weights the smaller values up),
+/// far above the 1.7-era page's 40 MB that `istio-1.7` carries; the fitted CPU per 1000 rps
+/// lies below that page's 0.35 vCPU.
+#[test]
+fn the_shipped_istio_tools_preset_is_current_and_sits_between_client_and_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("data/istio-bench/benchmark-2020-08.csv");
+    let o = meshsim(
+        dir.path(),
+        &[
+            "calibrate",
+            data.to_str().unwrap(),
+            "--version",
+            "v2-stats-nullvm_both",
+            "--base",
+            "istio-1.7",
+            "--name",
+            "istio-1.7-tools",
+            "--out",
+            "cal",
+            "--quiet",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let cal = dir.path().join("cal");
+    let shipped =
+        std::fs::read_to_string(root().join("scenarios/presets/istio-1.7-tools.toml")).unwrap();
+    assert_eq!(
+        read(&cal, "preset.toml"),
+        shipped,
+        "regenerate the shipped preset with the command above"
+    );
+    let fit = read(&cal, "fit.csv");
+    let head: Vec<&str> = fit.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let (label, measured, fitted) = (
+        col("label"),
+        col("measured_memory_mib"),
+        col("fitted_memory_mib"),
+    );
+    let (mut client, mut server, mut model) = (vec![], vec![], 0.0);
+    for l in fit.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        let Ok(m) = f[measured].parse::<f64>() else {
+            continue;
+        };
+        model = f[fitted].parse().unwrap();
+        if f[label].ends_with(" client") {
+            client.push(m);
+        } else {
+            server.push(m);
+        }
+    }
+    assert_eq!((client.len(), server.len()), (12, 12));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        mean(&client) < model && model < mean(&server),
+        "{} < {model} < {}",
+        mean(&client),
+        mean(&server)
+    );
+    let base = meshsim_models::presets::istio_1_7();
+    assert!(model > 1.8 * base.sidecar.base_memory_bytes / 1_048_576.0);
+    assert!(shipped.contains("cpu_per_1000_rps = \"251m\""), "{shipped}");
+    assert!(base.sidecar.cpu_milli_per_1000_rps > 251.0);
+}
