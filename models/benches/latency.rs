@@ -4,12 +4,15 @@
 //! ```text
 //! cargo bench -p meshsim-models --bench latency                           # 10^7 requests
 //! cargo bench -p meshsim-models --bench latency -- --requests 100000000   # peak RSS at 10^8
+//! cargo bench -p meshsim-models --bench latency -- --contention           # cores shared
 //! ```
 //!
 //! Load: 5,000 rps through sidecars with the istio-1.24 preset: each holds a worker for
 //! 200 µs of CPU per request, so each sidecar's 2 workers run at 50 %. Every request is 7
 //! events (arrival, 2 × on-path done, 2 × worker free, network, processing). Same-run baseline:
 //! a bare `BinaryHeap` push/pop loop of the same number of events. Peak RSS is printed last.
+//! `--contention` turns on `cpu_contention`: each node's 16 cores are shared between the
+//! proxies' steps and the processing, which the nodes then pace (more events per request).
 
 #![allow(clippy::print_stdout, reason = "a benchmark binary reports on stdout")]
 
@@ -61,6 +64,7 @@ fn main() {
         .position(|a| a == "--requests")
         .and_then(|i| args.get(i + 1))
         .map_or(1e7, |v| v.parse().expect("--requests takes a number"));
+    let contention = args.iter().any(|a| a == "--contention");
     let rate = 5_000.0;
     let mut pool = NodePool::new("p", 2, Resources::cpu_mem(16_000, 64 * GIB));
     pool.zones = vec!["z".into()];
@@ -115,7 +119,7 @@ fn main() {
         }],
         utilisation_warning: 0.8,
         compress_schedules: false,
-        cpu_contention: false,
+        cpu_contention: contention,
     };
     let start = Instant::now();
     let r = latency::simulate(&c, &mesh, &run, &spec, 1).expect("simulates");

@@ -558,8 +558,7 @@ impl LatencyModel {
             Leg::Proxy(st) => {
                 let p = &mut self.stations[st as usize];
                 if let Some(started) = p.st.arrive(now, f) {
-                    self.node_busy(st, true, s);
-                    self.start_service(st, started, s);
+                    self.start_service(st, started, true, s);
                 } else if p.st.queued() > p.queue_limit {
                     let cause = SaturationCause::Queue {
                         kind: p.kind,
@@ -580,7 +579,15 @@ impl LatencyModel {
         }
     }
 
-    fn start_service(&mut self, st: u32, started: Started<u32>, s: &mut Scheduler<Ev>) {
+    /// A worker of station `st` starts serving `started`; `took_core` when it was idle (it takes a
+    /// core of its node).
+    fn start_service(
+        &mut self,
+        st: u32,
+        started: Started<u32>,
+        took_core: bool,
+        s: &mut Scheduler<Ev>,
+    ) {
         let p = &mut self.stations[st as usize];
         let d = self.dists[p.dist].sample(&mut p.rng).max(0.0);
         p.cpu_s += p.kappa * d;
@@ -590,6 +597,9 @@ impl LatencyModel {
             let (node, kappa) = (p.node, p.kappa);
             let n = &mut self.node_cpu[node as usize];
             n.sync(s.now());
+            if took_core {
+                n.set_busy(true);
+            }
             if (kappa - 1.0).abs() < 1e-12 {
                 n.push_proxy(
                     d,
@@ -636,7 +646,7 @@ impl LatencyModel {
 
     fn worker_free(&mut self, st: u32, arrived: SimTime, s: &mut Scheduler<Ev>) {
         if let Some(next) = self.stations[st as usize].st.depart(s.now(), arrived) {
-            self.start_service(st, next, s);
+            self.start_service(st, next, false, s);
         } else {
             self.node_busy(st, false, s);
         }
@@ -680,21 +690,26 @@ impl LatencyModel {
         while let Some(f) = n.pop_done() {
             s.schedule_in_saturating(SimDuration::ZERO, Ev::Processed { frame: f });
         }
-        while let Some(step) = n.pop_proxy_done() {
-            let ev = match step {
-                ProxyStep::Path { frame } => Ev::ProxyDone { frame },
+        // The proxies' steps reached now are handled here (each may change the node: a worker
+        // freed or starting its next visit), one at a time, the node brought to now before each.
+        loop {
+            let n = &mut self.node_cpu[node as usize];
+            n.sync(s.now());
+            let Some(step) = n.pop_proxy_done() else {
+                break;
+            };
+            match step {
+                ProxyStep::Path { frame } => self.advance(frame, s),
                 ProxyStep::PathFree {
                     frame,
                     station,
                     arrived,
-                } => Ev::ProxyDoneFree {
-                    frame,
-                    station,
-                    arrived,
-                },
-                ProxyStep::Free { station, arrived } => Ev::WorkerFree { station, arrived },
-            };
-            s.schedule_in_saturating(SimDuration::ZERO, ev);
+                } => {
+                    self.worker_free(station, arrived, s);
+                    self.advance(frame, s);
+                }
+                ProxyStep::Free { station, arrived } => self.worker_free(station, arrived, s),
+            }
         }
         self.node_reschedule(node, s);
     }
