@@ -297,7 +297,7 @@ pub fn run_page(
     }
     if let Some(l) = &s.latency {
         assumptions.push(if l.cpu_contention {
-            "latency: each node's cores are shared (cpu_contention): busy proxy workers hold a core (sharing them when more are busy than the node has), the applications' processing shares the rest, and a container's limits.cpu is enforced as CFS quota throttling per 100 ms period".into()
+            "latency: each node's cores are shared (cpu_contention): busy proxy workers hold a core (sharing them when more are busy than the node has), the applications' processing shares the rest, and a container's limits.cpu is enforced as CFS quota throttling per 100 ms period. The per-hop figures count a hop's proxies and network; the processing the proxies' CPU slows shows only in the call-graph figures".into()
         } else {
             "latency: applications' processing is a pure delay, as if every node had cores to spare; the proxies' CPU does not slow the applications and CPU limits are not enforced ([latency] cpu_contention = true models both)".into()
         });

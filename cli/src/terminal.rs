@@ -415,6 +415,12 @@ pub fn print_summary(
             )?;
         }
     }
+    if s.latency.as_ref().is_some_and(|l| l.cpu_contention) {
+        writeln!(
+            out,
+            "per hop: the proxies and network of one hop; with cpu_contention the mesh also slows the applications' processing by the CPU its proxies take from their nodes, which only the call-graph rows include"
+        )?;
+    }
     let g = |b: i64| b as f64 / GIB as f64;
     if let Some(first) = rr.migration.first()
         && first.node_agents_request != (0, 0)
