@@ -340,6 +340,27 @@ fn bad_tables_and_preset_files_are_located_errors() {
     );
 }
 
+/// Runs `meshsim calibrate <data> <args> --name <name>` and checks that it writes exactly the
+/// shipped `scenarios/presets/<name>.toml`; returns the fit table it wrote.
+fn shipped_preset_fit(data: &str, args: &[&str], name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join(data);
+    let mut argv = vec!["calibrate", data.to_str().unwrap()];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["--name", name, "--out", "cal", "--quiet"]);
+    let o = meshsim(dir.path(), &argv);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let cal = dir.path().join("cal");
+    let shipped =
+        std::fs::read_to_string(root().join(format!("scenarios/presets/{name}.toml"))).unwrap();
+    assert_eq!(
+        read(&cal, "preset.toml"),
+        shipped,
+        "regenerate the shipped preset with the command above"
+    );
+    read(&cal, "fit.csv")
+}
+
 /// `scenarios/presets/istio-1.22.0-eks.toml` is what `meshsim calibrate` writes from the
 /// LiveWyer figures shipped in `data/livewyer/` (so it cannot go stale), and it reproduces
 /// every one of them within 5 %: the summed bookinfo sidecars (226 → 521 MiB for 1 → 8
@@ -348,32 +369,11 @@ fn bad_tables_and_preset_files_are_located_errors() {
 /// put 56–71 % too low).
 #[test]
 fn the_shipped_eks_preset_is_current_and_reproduces_the_livewyer_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = root().join("data/livewyer/istio-1.22-eks-memory.csv");
-    let o = meshsim(
-        dir.path(),
-        &[
-            "calibrate",
-            data.to_str().unwrap(),
-            "--base",
-            "istio-1.22.0",
-            "--name",
-            "istio-1.22.0-eks",
-            "--out",
-            "cal",
-            "--quiet",
-        ],
+    let fit = shipped_preset_fit(
+        "data/livewyer/istio-1.22-eks-memory.csv",
+        &["--base", "istio-1.22.0"],
+        "istio-1.22.0-eks",
     );
-    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    let cal = dir.path().join("cal");
-    let shipped =
-        std::fs::read_to_string(root().join("scenarios/presets/istio-1.22.0-eks.toml")).unwrap();
-    assert_eq!(
-        read(&cal, "preset.toml"),
-        shipped,
-        "regenerate the shipped preset with the command above"
-    );
-    let fit = read(&cal, "fit.csv");
     let head: Vec<&str> = fit.lines().next().unwrap().split(',').collect();
     let err = head
         .iter()
@@ -425,34 +425,11 @@ fn the_shipped_eks_preset_is_current_and_reproduces_the_livewyer_figures() {
 /// lies below that page's 0.35 vCPU.
 #[test]
 fn the_shipped_istio_tools_preset_is_current_and_sits_between_client_and_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = root().join("data/istio-bench/benchmark-2020-08.csv");
-    let o = meshsim(
-        dir.path(),
-        &[
-            "calibrate",
-            data.to_str().unwrap(),
-            "--version",
-            "v2-stats-nullvm_both",
-            "--base",
-            "istio-1.7",
-            "--name",
-            "istio-1.7-tools",
-            "--out",
-            "cal",
-            "--quiet",
-        ],
+    let fit = shipped_preset_fit(
+        "data/istio-bench/benchmark-2020-08.csv",
+        &["--version", "v2-stats-nullvm_both", "--base", "istio-1.7"],
+        "istio-1.7-tools",
     );
-    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
-    let cal = dir.path().join("cal");
-    let shipped =
-        std::fs::read_to_string(root().join("scenarios/presets/istio-1.7-tools.toml")).unwrap();
-    assert_eq!(
-        read(&cal, "preset.toml"),
-        shipped,
-        "regenerate the shipped preset with the command above"
-    );
-    let fit = read(&cal, "fit.csv");
     let head: Vec<&str> = fit.lines().next().unwrap().split(',').collect();
     let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
     let (label, measured, fitted) = (
@@ -483,6 +460,8 @@ fn the_shipped_istio_tools_preset_is_current_and_sits_between_client_and_server(
     );
     let base = meshsim_models::presets::istio_1_7();
     assert!(model > 1.8 * base.sidecar.base_memory_bytes / 1_048_576.0);
+    let shipped =
+        std::fs::read_to_string(root().join("scenarios/presets/istio-1.7-tools.toml")).unwrap();
     assert!(shipped.contains("cpu_per_1000_rps = \"251m\""), "{shipped}");
     assert!(base.sidecar.cpu_milli_per_1000_rps > 251.0);
 }
