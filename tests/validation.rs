@@ -111,6 +111,7 @@ fn one_service_cluster() -> Cluster {
             Resources::cpu_mem(100, GIB),
         )],
         daemonsets: vec![],
+        members: Vec::new(),
     }
 }
 
@@ -245,6 +246,7 @@ fn queueing() -> Vec<Check> {
             pools: vec![p],
             workloads: c.workloads.clone(),
             daemonsets: vec![],
+            members: Vec::new(),
         }
     };
     let mut ps = spec(

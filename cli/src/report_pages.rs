@@ -108,6 +108,7 @@ pub fn run_page(
     s: &Scenario,
     path: &Path,
     rows: &[SummaryRow],
+    cluster_rows: &[SummaryRow],
     rr: &StudyResult,
     dir: &Path,
     day: Option<crate::day_report::DaySection>,
@@ -286,6 +287,44 @@ pub fn run_page(
         header,
         rows: table_rows,
     }];
+    if !cluster_rows.is_empty() {
+        tables.push(Table {
+            caption: "Per cluster (each against its own runs; the migration's cost is the fleet's)"
+                .into(),
+            header: [
+                "cluster",
+                "mode",
+                "proxies",
+                "proxy memory requested (GiB)",
+                "inference replicas",
+                "nodes at equal replicas",
+                "cost at equal replicas ($/month)",
+                "mesh saving ($/month)",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: cluster_rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.cluster.clone(),
+                        r.mode.clone(),
+                        r.proxies.to_string(),
+                        format!("{:.1}", r.proxy_memory_request_gib),
+                        r.inference_replicas.to_string(),
+                        r.nodes_required
+                            .map_or_else(|| "n/m".into(), |n| format!("{n}/{}", r.nodes)),
+                        usd(r.cost_usd_per_month),
+                        if r.is_current {
+                            "–".into()
+                        } else {
+                            usd(r.mesh_savings_usd_per_month)
+                        },
+                    ]
+                })
+                .collect(),
+        });
+    }
     let mut assumptions = vec![
         format!("the current mode is {current}: every recovered, saving and payback figure is against it"),
         "savings are at equal replicas: the nodes each mode needs to place the current mode's replicas under the scenario's capacity rules (headroom, floors, N+1), at their price".into(),

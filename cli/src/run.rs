@@ -152,19 +152,29 @@ pub fn write_outputs(
         scenario: &s.name,
         seed: s.seed,
     };
-    let summary = rows::summary(&info, s.current, &rr.results, &rr.latency);
-    staged.table("summary", &mut tables::frame(&summary)?)?;
+    // A one-cluster fleet's tables have no `cluster` column: every row would say `fleet`.
+    let skip: &[&str] = if s.cluster.is_multicluster() {
+        &[]
+    } else {
+        &["cluster"]
+    };
+    let mut summary = rows::summary(&info, s.current, &rr.results, &rr.latency);
+    // The fleet's rows first (what the charts and the report's main table show), then each
+    // cluster's.
+    let fleet_rows = summary.len();
+    summary.extend(rows::member_summaries(&info, s.current, &rr.members));
+    staged.table("summary", &mut tables::frame_skipping(&summary, skip)?)?;
     staged.table(
         "pools",
-        &mut tables::frame(&rows::pools(&info, &rr.results))?,
+        &mut tables::frame_skipping(&rows::pools(&info, &s.cluster, &rr.results), skip)?,
     )?;
     staged.table(
         "components",
-        &mut tables::frame(&rows::components(&info, &rr.results))?,
+        &mut tables::frame_skipping(&rows::components(&info, &rr.results, &rr.members), skip)?,
     )?;
     staged.table(
         "pending",
-        &mut tables::frame(&rows::pending(&info, &rr.results))?,
+        &mut tables::frame_skipping(&rows::pending(&info, &rr.results, &rr.members), skip)?,
     )?;
     staged.table(
         "latency",
@@ -226,7 +236,7 @@ pub fn write_outputs(
     let dir = staged.staging_dir().to_path_buf();
     let mut day_alt = None;
     if plots {
-        crate::plots::draw(&dir, &s.name, &summary, rr)?;
+        crate::plots::draw(&dir, &s.name, &summary[..fleet_rows], rr)?;
         if let Some((timeline, _, horizon, _)) = &day
             && let Some(c) = crate::day_chart::DayChart::of(&s.name, timeline, *horizon)
         {
@@ -237,7 +247,8 @@ pub fn write_outputs(
     let section = day.as_ref().and_then(|(_, rows, _, windows)| {
         crate::day_report::section(s, rows, windows, day_alt, &dir)
     });
-    let page = crate::report_pages::run_page(s, path, &summary, rr, &dir, section);
+    let (fleet, clusters) = summary.split_at(fleet_rows);
+    let page = crate::report_pages::run_page(s, path, fleet, clusters, rr, &dir, section);
     staged.bytes("report.html", crate::report::html(&page).as_bytes())?;
     Ok(())
 }

@@ -258,7 +258,12 @@ pub fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
     };
     let summary = meshsim_models::rows::run::summary(&info, s.current, &rr.results, &rr.latency)
         .iter()
-        .map(|x: &SummaryRow| prefix(Row::of(x)))
+        .map(|x: &SummaryRow| {
+            // A sweep point reports the fleet's totals: its `cluster` would always be `fleet`.
+            let mut r = Row::of(x);
+            r.0.retain(|(n, _)| n != "cluster");
+            prefix(r)
+        })
         .collect();
     let mut cap_rows = Vec::new();
     if let Some(cap) = &sw.capacity {

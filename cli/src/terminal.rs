@@ -73,6 +73,70 @@ fn mode_header(r: &ModeResult) -> String {
 }
 
 /// The comparison table on stdout.
+/// One line per cluster of a multicluster fleet: per mode, what its mesh requests there.
+fn print_members(out: &mut impl Write, s: &Scenario, rr: &StudyResult) -> std::io::Result<()> {
+    use meshsim_models::cluster::ControlPlane;
+    use meshsim_models::mesh::SidecarScope;
+    use meshsim_models::packing::Component;
+    if rr.members.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "per cluster (summary.csv rows by `cluster`):")?;
+    for (k, m) in rr.members.iter().enumerate() {
+        let member = &s.cluster.members[k];
+        let cp = match member.control_plane {
+            ControlPlane::Primary => "primary".to_string(),
+            ControlPlane::RemoteOf(p) => format!("remote of {}", s.cluster.members[p].name),
+        };
+        let modes: Vec<String> = m
+            .results
+            .iter()
+            .zip(&rr.runs)
+            .map(|(r, run)| {
+                let own = run.members[k].mode;
+                let pinned = if own == r.mode {
+                    String::new()
+                } else {
+                    format!(" (runs {})", own.as_str())
+                };
+                // What the other clusters add to each sidecar here (mesh-wide visibility).
+                let view = &run.members[k].view;
+                let c = &s.mesh.costs.sidecar;
+                let remote = match r.components.get(&Component::Sidecar) {
+                    Some(x) if x.count > 0 && s.mesh.sidecar_scope == SidecarScope::Mesh => {
+                        format!(
+                            ", each sidecar +{:.1} MiB for the other clusters ({:.0} Envoy clusters, {:.0} endpoints)",
+                            (c.memory_per_cluster_bytes * view.mesh.clusters
+                                + c.memory_per_endpoint_bytes * view.mesh.endpoints)
+                                / (1024.0 * 1024.0),
+                            view.mesh.clusters,
+                            view.mesh.endpoints
+                        )
+                    }
+                    _ => String::new(),
+                };
+                format!(
+                    "{}{pinned}: {} proxies, {:.1} GiB proxy memory requested, istiod ×{}, {} pending{remote}",
+                    r.mode.as_str(),
+                    r.proxies,
+                    r.data_plane_request.memory_bytes as f64 / GIB as f64,
+                    r.components.get(&Component::Istiod).map_or(0, |c| c.count),
+                    r.pods_pending
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "  {} (region {}, network {}, {cp}): {}",
+            m.name,
+            m.region,
+            member.network,
+            modes.join("; ")
+        )?;
+    }
+    Ok(())
+}
+
 pub fn print_summary(
     out: &mut impl Write,
     s: &Scenario,
@@ -302,7 +366,34 @@ pub fn print_summary(
         row("added per hop P99 (ms)", &|i| {
             hop_cell(i, lat[i].hop_p99_ms)
         });
-        let graphs = detail[0].dists.len().saturating_sub(1);
+        // A multicluster fleet's hops between clusters (the rows above are within one).
+        if let Some(k) = detail[0]
+            .dists
+            .iter()
+            .position(|d| d.scope == meshsim_models::latency::CROSS_CLUSTER_HOP)
+        {
+            for q in ["p50", "p99"] {
+                row(
+                    &format!("added per cross-cluster hop {} (ms)", q.to_uppercase()),
+                    &|i| hop_cell(i, est(lookup(&detail[i].dists[k].added_vs_none, q))),
+                );
+                row(
+                    &format!("cross-cluster hop {} (ms)", q.to_uppercase()),
+                    &|i| {
+                        if saturated(i) {
+                            "saturated".into()
+                        } else {
+                            cell(est(lookup(&detail[i].dists[k].stats, q)), false)
+                        }
+                    },
+                );
+            }
+        }
+        let graphs = detail[0]
+            .dists
+            .iter()
+            .filter(|d| d.scope.starts_with("call-graph:"))
+            .count();
         for g in 0..graphs.min(GRAPHS) {
             let scope = detail[0].dists[1 + g]
                 .scope
@@ -415,6 +506,7 @@ pub fn print_summary(
             )?;
         }
     }
+    print_members(out, s, rr)?;
     if s.latency.as_ref().is_some_and(|l| l.cpu_contention) {
         writeln!(
             out,

@@ -85,6 +85,7 @@ fn main() {
             ),
         ],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let mesh = presets::default_mesh_config(presets::istio_1_24());
     let run = packing::evaluate(&c, &mesh, MeshMode::Sidecar, SchedulerConfig::default(), 1);

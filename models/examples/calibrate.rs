@@ -78,6 +78,7 @@ fn main() {
         pools: vec![client, server, sys],
         workloads: vec![cw, sw],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let mut mesh = presets::default_mesh_config(presets::istio_1_24());
     mesh.costs.ztunnel.service_time = lognormal_us(zt.0, zt.1);

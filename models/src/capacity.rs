@@ -102,7 +102,12 @@ fn search_mode(s: &Search<'_>, mode: MeshMode) -> Found {
     let other_pending = |run: &packing::ModeRun| -> u64 {
         run.mesh_pending
             .iter()
-            .filter(|(c, _, _)| matches!(c, Component::Istiod | Component::Waypoint))
+            .filter(|(c, _, _)| {
+                matches!(
+                    c,
+                    Component::Istiod | Component::Waypoint | Component::EastWestGateway
+                )
+            })
             .map(|(_, n, _)| n)
             .sum::<u64>()
             + run.daemonsets.iter().map(|o| o.pending).sum::<u64>()

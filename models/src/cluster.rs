@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::resources::{Resources, Usage};
+pub use crate::topology::{ControlPlane, Member};
 
 /// What a taint does to pods that do not tolerate it.
 #[derive(
@@ -144,6 +145,8 @@ pub struct NodePool {
     pub zones: Vec<String>,
     /// On-demand price per node-hour, USD.
     pub price_per_hour_usd: f64,
+    /// Index of its cluster in [`Cluster::members`] (0 in a single-cluster fleet).
+    pub member: usize,
 }
 
 impl NodePool {
@@ -165,6 +168,7 @@ impl NodePool {
             taints: Vec::new(),
             zones: vec!["zone-a".into()],
             price_per_hour_usd: 0.0,
+            member: 0,
         }
     }
 
@@ -260,6 +264,8 @@ pub struct Workload {
     /// Whether the workload's pods join the mesh where their namespace does (`false`: opted out,
     /// e.g. `sidecar.istio.io/inject: "false"`, or a gateway that is a proxy of its own).
     pub meshed: bool,
+    /// Index of its cluster in [`Cluster::members`] (0 in a single-cluster fleet).
+    pub member: usize,
 }
 
 impl Workload {
@@ -288,6 +294,7 @@ impl Workload {
             inference: requests.wants_gpu(),
             sidecar: SidecarOverride::default(),
             meshed: true,
+            member: 0,
         }
     }
 }
@@ -307,6 +314,8 @@ pub struct DaemonSet {
     pub node_selector: BTreeMap<String, String>,
     /// Tolerations.
     pub tolerations: Vec<Toleration>,
+    /// Index of its cluster in [`Cluster::members`] (0 in a single-cluster fleet).
+    pub member: usize,
 }
 
 /// The fleet and everything that runs on it, before any mesh is applied.
@@ -318,12 +327,21 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     /// DaemonSets that are not part of the mesh (kube-proxy, CNI, monitoring, GPU plugin …).
     pub daemonsets: Vec<DaemonSet>,
+    /// The Kubernetes clusters the fleet spans, when more than one (`[[clusters]]`); empty or a
+    /// single entry is one cluster, placed and reported as such. Pools, workloads and DaemonSets
+    /// name theirs by index.
+    pub members: Vec<Member>,
 }
 
 impl Cluster {
     /// Total nodes.
     pub fn node_count(&self) -> u64 {
         self.pools.iter().map(|p| u64::from(p.count)).sum()
+    }
+
+    /// Whether the fleet spans several clusters (each placed on its own pools).
+    pub fn is_multicluster(&self) -> bool {
+        self.members.len() > 1
     }
 
     /// Monthly cost of the fleet as given, USD.
@@ -403,6 +421,7 @@ mod tests {
             taints: vec![],
             zones: vec!["a".into()],
             price_per_hour_usd: 10.0,
+            member: 0,
         };
         let a = p.allocatable();
         assert_eq!(a.cpu_milli, 95_000);

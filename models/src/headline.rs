@@ -528,7 +528,12 @@ pub fn nodes_required(study: &Study<'_>, mode: MeshMode, targets: &[u32]) -> Opt
     let other_pending = |run: &ModeRun| -> u64 {
         run.mesh_pending
             .iter()
-            .filter(|(c, _, _)| matches!(c, Component::Istiod | Component::Waypoint))
+            .filter(|(c, _, _)| {
+                matches!(
+                    c,
+                    Component::Istiod | Component::Waypoint | Component::EastWestGateway
+                )
+            })
             .map(|(_, n, _)| n)
             .sum::<u64>()
             + run.daemonsets.iter().map(|o| o.pending).sum::<u64>()

@@ -27,3 +27,4 @@ pub mod resources;
 pub mod rows;
 pub mod scheduler;
 pub mod study;
+pub mod topology;

@@ -349,7 +349,45 @@ pub struct MeshConfig {
     pub request_policy: RequestPolicy,
     /// Run the istio-cni node agent in sidecar mode too (ambient always needs it).
     pub cni_in_sidecar_mode: bool,
+    /// What this cluster's proxies and control plane carry of the fleet's other clusters
+    /// (nothing in a single-cluster fleet; set per member by the packer).
+    pub remote: RemoteView,
 }
+
+/// What one cluster of a multicluster fleet carries of the others, per Istio's multi-primary and
+/// primary-remote models (<https://istio.io/latest/docs/ops/deployment/deployment-models/>):
+///
+/// - every sidecar holds the services (Envoy clusters) of every member;
+/// - endpoints on its own network appear pod by pod; a service whose pods are on another
+///   network appears as one endpoint per port, the address of that network's east-west gateway
+///   ("split horizon EDS": `EndpointsByNetworkFilter` in istio/istio's
+///   `pilot/pkg/xds/endpoints/ep_filters.go` drops a remote network's pods and adds its gateway);
+/// - ztunnel holds every pod of the fleet (an assumption: the ambient multicluster docs say each
+///   istiod watches every member's API server, not which workloads it sends to ztunnel);
+/// - an istiod serves its own cluster's proxies plus those of the remote clusters that use it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoteView {
+    /// Per namespace: services × ports and endpoints in the other members.
+    pub namespaces: BTreeMap<String, Visibility>,
+    /// Their sum over namespaces.
+    pub mesh: Visibility,
+    /// Pods placed in the other members.
+    pub pods: f64,
+    /// Proxies of remote clusters whose istiod runs here.
+    pub served_proxies: u64,
+    /// This cluster runs no istiod: a primary elsewhere serves its proxies.
+    pub control_plane_elsewhere: bool,
+    /// This cluster runs an east-west gateway (every cluster of a multicluster fleet whose
+    /// namespaces use Istio).
+    pub east_west_gateway: bool,
+}
+
+/// Request of one east-west gateway replica: the Istio `gateway` chart's default resources
+/// (`manifests/charts/gateway/values.yaml`: requests 100m CPU, 128Mi), one replica (its HPA's
+/// `minReplicas`). Its usage is modelled as a waypoint's Envoy holding the whole mesh's services:
+/// an assumption, as no source measures an east-west gateway's memory.
+pub const EAST_WEST_GATEWAY_REQUEST: crate::resources::Resources =
+    crate::resources::Resources::cpu_mem(100, 128 * crate::resources::MIB);
 
 impl MeshConfig {
     /// How `namespace` is meshed in `mode`.

@@ -198,6 +198,7 @@ pub fn default_mesh_config(costs: MeshCosts) -> MeshConfig {
         sidecar_scope: SidecarScope::Mesh,
         request_policy: RequestPolicy::ChartDefaults,
         cni_in_sidecar_mode: false,
+        remote: crate::mesh::RemoteView::default(),
     }
 }
 

@@ -125,6 +125,22 @@ pub struct StudyResult {
     /// The request simulation at the day's trough, median and peak: per window, per mode
     /// (empty without `[autoscaling]` and `[[traffic]]`).
     pub windows: Vec<(crate::autoscale::windows::Window, Vec<LatencyCells>)>,
+    /// Per member cluster of a multicluster fleet, its own headline (empty for one cluster).
+    pub members: Vec<MemberResults>,
+}
+
+/// One member cluster's headline, per mode in [`StudySpec::modes`] order: its pools, pods and
+/// mesh, compared against its own runs in the current mode and with no mesh. Nodes at equal
+/// replicas are those the fleet's search found for its pools. No migration ROI: the migration's
+/// cost is the fleet's, and is set against the fleet's saving only.
+#[derive(Clone, Debug)]
+pub struct MemberResults {
+    /// The cluster's name.
+    pub name: String,
+    /// Its region.
+    pub region: String,
+    /// Per mode.
+    pub results: Vec<ModeResult>,
 }
 
 /// Why a study could not finish.
@@ -311,7 +327,10 @@ pub fn run(
         }
         _ => Vec::new(),
     };
+    let members = member_results(s, &runs, &results);
+    multicluster_warnings(s, &runs, &mut warnings);
     Ok(StudyResult {
+        members,
         results,
         runs,
         latency,
@@ -321,6 +340,96 @@ pub fn run(
         days,
         windows,
     })
+}
+
+/// Per member of a multicluster fleet, its headline (see [`MemberResults`]).
+fn member_results(s: &StudySpec<'_>, runs: &[ModeRun], fleet: &[ModeResult]) -> Vec<MemberResults> {
+    if !s.cluster.is_multicluster() {
+        return Vec::new();
+    }
+    s.cluster
+        .members
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let part = packing::part(s.cluster, k);
+            let study = Study {
+                cluster: &part.cluster,
+                mesh: s.mesh,
+                scheduler: s.scheduler,
+                seed: s.seed,
+                migration: None,
+                current: s.current,
+                rules: s.rules,
+            };
+            let own: Vec<ModeRun> = runs.iter().map(|r| (*r.members[k].run).clone()).collect();
+            let mut results = headline::compare_runs(&study, &own);
+            for (r, f) in results.iter_mut().zip(fleet) {
+                for (lp, &fp) in part.pools.iter().enumerate() {
+                    r.pools[lp].nodes_required = f.pools[fp].nodes_required;
+                }
+            }
+            headline::reprice(&study, &mut results);
+            MemberResults {
+                name: m.name.clone(),
+                region: m.region.clone(),
+                results,
+            }
+        })
+        .collect()
+}
+
+/// What a multicluster fleet's reader must know: topologies Istio does not support in ambient
+/// mode, and placements whose views had not settled.
+fn multicluster_warnings(s: &StudySpec<'_>, runs: &[ModeRun], warnings: &mut Vec<String>) {
+    if !s.cluster.is_multicluster() {
+        return;
+    }
+    for run in runs {
+        let ambient: Vec<&str> = run
+            .members
+            .iter()
+            .zip(&s.cluster.members)
+            .filter(|(r, _)| {
+                r.costs
+                    .get(&crate::packing::Component::Ztunnel)
+                    .is_some_and(|z| z.count > 0)
+            })
+            .map(|(_, m)| m.name.as_str())
+            .collect();
+        let remote = ambient.iter().any(|n| {
+            s.cluster.members.iter().any(|m| {
+                m.name == *n
+                    && matches!(m.control_plane, crate::topology::ControlPlane::RemoteOf(_))
+            })
+        });
+        if remote {
+            warnings.push(format!(
+                "{}: a remote cluster runs ambient, and Istio's ambient multicluster supports multi-primary only (istio.io/latest/docs/ambient/install/multicluster): this topology is modelled but would not run",
+                run.mode.as_str()
+            ));
+        }
+        let networks: std::collections::BTreeSet<&str> = s
+            .cluster
+            .members
+            .iter()
+            .filter(|m| ambient.contains(&m.name.as_str()))
+            .map(|m| m.network.as_str())
+            .collect();
+        if ambient.len() > 1 && networks.len() < ambient.len() {
+            warnings.push(format!(
+                "{}: clusters that share a network run ambient, a configuration Istio's ambient multicluster docs call untested (only multi-network is supported)",
+                run.mode.as_str()
+            ));
+        }
+        if run.members.first().is_some_and(|m| !m.settled) {
+            warnings.push(format!(
+                "{}: the clusters' views of each other still moved pods after {} placement rounds; the last round is reported",
+                run.mode.as_str(),
+                crate::packing::MAX_ROUNDS
+            ));
+        }
+    }
 }
 
 fn est(e: Option<&latency::Estimate>) -> EstCell {
@@ -360,7 +469,12 @@ fn latency_warnings(
         }
     }
     for (ml, run) in detail.iter().zip(runs) {
-        for d in ml.dists.iter().skip(1) {
+        for d in ml
+            .dists
+            .iter()
+            .skip(1)
+            .filter(|d| d.scope.starts_with("call-graph:"))
+        {
             if d.failed_requests == 0.0 {
                 continue;
             }

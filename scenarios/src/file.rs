@@ -110,6 +110,9 @@ pub struct ScenarioFile {
     /// The mesh.
     #[serde(default)]
     pub mesh: MeshSection,
+    /// The Kubernetes clusters a fleet spans (none: one cluster).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<Spanned<ClusterSection>>,
     /// Node pools.
     #[serde(default)]
     pub pools: Vec<Spanned<PoolSection>>,
@@ -446,12 +449,48 @@ pub struct TolerationSection {
     pub effect: Option<TaintEffect>,
 }
 
+choice!(
+    /// `[[clusters]] control_plane`: Istio's multicluster control-plane topologies.
+    ControlPlaneKind, "control plane", {
+        /// Its own istiod (multi-primary).
+        Primary,
+        /// No istiod: served by the istiod of the cluster named by `primary` (primary-remote).
+        Remote,
+    }
+);
+
+/// `[[clusters]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// Region (default: the cluster's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Spanned<String>>,
+    /// Istio network (default: the cluster's name, a network of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Spanned<String>>,
+    /// `primary` (default) or `remote`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<Spanned<ControlPlaneKind>>,
+    /// The primary cluster whose istiod serves a remote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<Spanned<String>>,
+    /// A mode this cluster keeps whatever mode the fleet is compared in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Spanned<MeshMode>>,
+}
+
 /// `[[pools]]`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSection {
     /// Unique name.
     pub name: Spanned<String>,
+    /// Its cluster (with `[[clusters]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Spanned<String>>,
     /// Nodes.
     pub count: Spanned<i64>,
     /// CPU capacity per node.
@@ -557,6 +596,9 @@ pub struct WorkloadSection {
     /// Shorthand for a node selector on one pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<Spanned<String>>,
+    /// Its cluster (with `[[clusters]]`; default: its pool's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Spanned<String>>,
     /// Requests per replica.
     #[serde(default = "no_requests")]
     pub requests: Spanned<RequestSection>,
@@ -625,6 +667,9 @@ pub struct DaemonSetSection {
     /// Shorthand for a node selector on one pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<Spanned<String>>,
+    /// Its cluster (with `[[clusters]]`; default: its pool's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Spanned<String>>,
     /// Requests per pod.
     #[serde(default = "no_requests")]
     pub requests: Spanned<RequestSection>,

@@ -7,6 +7,9 @@ pub const MAX_NODES_PER_POOL: u64 = 1_000_000;
 pub const MAX_NODES: u64 = 1_000_000;
 /// Node pools.
 pub const MAX_POOLS: usize = 1_000;
+
+/// Most member clusters in one fleet (`[[clusters]]`).
+pub const MAX_CLUSTERS: usize = 64;
 /// Workloads (and, separately, DaemonSets).
 pub const MAX_WORKLOADS: usize = 10_000;
 /// Replicas of one workload.

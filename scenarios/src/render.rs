@@ -236,6 +236,30 @@ fn capacity_rules(s: &Scenario) -> CapacityRulesSection {
 }
 
 /// The scenario with every default written out.
+/// The name of member `k`, when the scenario has `[[clusters]]`.
+fn member_name(s: &Scenario, k: usize) -> Option<Spanned<String>> {
+    s.cluster.members.get(k).map(|m| sp(m.name.clone()))
+}
+
+fn member(s: &Scenario, k: &meshsim_models::cluster::Member) -> ClusterSection {
+    use meshsim_models::cluster::ControlPlane;
+    let (kind, primary) = match k.control_plane {
+        ControlPlane::Primary => (ControlPlaneKind::Primary, None),
+        ControlPlane::RemoteOf(p) => (
+            ControlPlaneKind::Remote,
+            Some(sp(s.cluster.members[p].name.clone())),
+        ),
+    };
+    ClusterSection {
+        name: sp(k.name.clone()),
+        region: Some(sp(k.region.clone())),
+        network: Some(sp(k.network.clone())),
+        control_plane: Some(sp(kind)),
+        primary,
+        mode: k.pinned.map(sp),
+    }
+}
+
 pub fn render(s: &Scenario) -> ScenarioFile {
     let m = &s.mesh;
     let c = &m.costs;
@@ -286,6 +310,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                 c,
             )),
         },
+        clusters: s.cluster.members.iter().map(|k| sp(member(s, k))).collect(),
         pools: s
             .cluster
             .pools
@@ -293,6 +318,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             .map(|p| {
                 sp(PoolSection {
                     name: sp(p.name.clone()),
+                    cluster: member_name(s, p.member),
                     count: sp(i64::from(p.count)),
                     cpu: sp(Cpu(p.capacity.cpu_milli)),
                     memory: sp(Memory(p.capacity.memory_bytes)),
@@ -336,6 +362,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                     }),
                     inference: Some(w.inference),
                     pool: None,
+                    cluster: member_name(s, w.member),
                     requests: requests(w.requests),
                     limits: Some(cm(w.limits)),
                     usage: Some(usage(w.usage)),
@@ -385,6 +412,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                     name: sp(d.name.clone()),
                     namespace: Some(d.namespace.clone()),
                     pool: None,
+                    cluster: member_name(s, d.member),
                     requests: requests(d.requests),
                     usage: Some(usage(d.usage)),
                     node_selector: Some(d.node_selector.clone()),
@@ -402,7 +430,11 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                 same_node: Some(sp(render_delay(&l.network.same_node))),
                 same_zone: Some(sp(render_delay(&l.network.same_zone))),
                 cross_zone: Some(sp(render_delay(&l.network.cross_zone))),
-                cross_cluster: None,
+                // Only a fleet of several clusters takes it (a one-cluster fleet refuses it).
+                cross_cluster: s
+                    .cluster
+                    .is_multicluster()
+                    .then(|| sp(render_delay(&l.network.cross_cluster))),
                 utilisation_warning: Some(sp(l.utilisation_warning)),
                 compress_schedules: Some(l.compress_schedules),
                 cpu_contention: Some(l.cpu_contention),

@@ -655,14 +655,14 @@ fn latency_without_traffic() {
 }
 
 #[test]
-fn cross_cluster_latency_is_refused_until_multicluster_exists() {
+fn cross_cluster_latency_in_a_one_cluster_fleet_is_refused() {
     bad_run(
         &with_traffic(&format!(
             "{TRAFFIC}\n[latency]\ncross_cluster = {{ mean = \"5ms\", p99 = \"20ms\" }}\n"
         )),
         &[
             "latency.cross_cluster",
-            "meshsim models one cluster, so this delay would never apply",
+            "the fleet is one cluster, so this delay would never apply",
         ],
     );
 }

@@ -8,6 +8,7 @@ mod closed_loop;
 mod commands;
 mod errors;
 mod golden;
+mod multicluster;
 mod output;
 mod plan;
 mod replay;

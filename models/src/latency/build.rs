@@ -81,11 +81,13 @@ pub(super) fn build(
         .map(|(k, d)| kappa[k] * d.mean())
         .collect()
     }
+    // An east-west gateway is timed as a waypoint (an assumption: no source measures one).
+    kappa.insert(ProxyKind::EastWestGateway, kappa[&ProxyKind::Waypoint]);
     let dist_index = |k: ProxyKind| match k {
         ProxyKind::Sidecar => 0,
         ProxyKind::LinkerdProxy => 1,
         ProxyKind::Ztunnel => 2,
-        ProxyKind::Waypoint => 3,
+        ProxyKind::Waypoint | ProxyKind::EastWestGateway => 3,
     };
 
     // Zones, interned by name.
@@ -148,9 +150,48 @@ pub(super) fn build(
             n.0,
         );
     }
+    // Member clusters: each node's, each member's network, each member's east-west gateways.
+    let node_member: Vec<u32> = if cluster.is_multicluster() {
+        run.nodes
+            .iter()
+            .map(|n| cluster.pools[n.pool.index()].member as u32)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut network_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    let member_network: Vec<u32> = cluster
+        .members
+        .iter()
+        .map(|m| {
+            let next = network_ids.len() as u32;
+            *network_ids.entry(m.network.as_str()).or_insert(next)
+        })
+        .collect();
+    let mut gateways: Vec<Waypoint> = (0..cluster.members.len())
+        .map(|_| Waypoint {
+            stations: Vec::new(),
+            nodes: Vec::new(),
+            rr: 0,
+        })
+        .collect();
+    for &n in &run.gateway_nodes {
+        let k = node_member[n.index()] as usize;
+        let g = &mut gateways[k];
+        let label = format!("{}/{}", cluster.members[k].name, g.stations.len());
+        let index = ((k as u64) << 20) | g.stations.len() as u64;
+        g.stations.push(add_station(
+            ProxyKind::EastWestGateway,
+            c.waypoint.workers,
+            label,
+            index,
+            n.0,
+        ));
+        g.nodes.push(n.0);
+    }
     // Waypoints per namespace.
     let mut waypoints = Vec::new();
-    let mut wp_of_ns: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut wp_of_ns: BTreeMap<(usize, &str), u32> = BTreeMap::new();
     for (wi, wp) in run.waypoints.iter().enumerate() {
         let mut w = Waypoint {
             stations: Vec::new(),
@@ -166,7 +207,7 @@ pub(super) fn build(
                 n.0,
             ));
         }
-        wp_of_ns.insert(wp.namespace.as_str(), wi as u32);
+        wp_of_ns.insert((wp.member, wp.namespace.as_str()), wi as u32);
         waypoints.push(w);
     }
     // Each node's cores, and a CFS group for every replica whose container has a CPU limit.
@@ -216,10 +257,21 @@ pub(super) fn build(
             in_flight: vec![0; out.nodes.len()],
             rr: 0,
             waypoint: if mode == NamespaceMode::AmbientWaypoint {
-                wp_of_ns.get(w.namespace.as_str()).copied().unwrap_or(NONE)
+                wp_of_ns
+                    .get(&(w.member, w.namespace.as_str()))
+                    .copied()
+                    .unwrap_or(NONE)
             } else {
                 NONE
             },
+            waypoint_in: (0..cluster.members.len().max(1))
+                .map(|k| {
+                    wp_of_ns
+                        .get(&(k, w.namespace.as_str()))
+                        .copied()
+                        .unwrap_or(NONE)
+                })
+                .collect(),
             processing: dist(&sspec.processing)?,
             cpu_groups: out
                 .nodes
@@ -273,11 +325,15 @@ pub(super) fn build(
             dist(&spec.network.same_node)?,
             dist(&spec.network.same_zone)?,
             dist(&spec.network.cross_zone)?,
+            dist(&spec.network.cross_cluster)?,
         ],
         dists,
         hop_reference: dist(&super::model::HOP_REFERENCE)?,
         node_cpu,
         node_zone,
+        node_member,
+        member_network,
+        gateways,
         ztunnel,
         stations,
         services,
@@ -286,6 +342,7 @@ pub(super) fn build(
         frames: Vec::new(),
         free: Vec::new(),
         hops: LatencyRecorder::new(),
+        cross_hops: LatencyRecorder::new(),
         e2e: (0..n_src).map(|_| LatencyRecorder::new()).collect(),
         failed_requests: vec![0; n_src],
         unreachable: vec![Vec::new(); n_src],

@@ -54,7 +54,8 @@ pub use model::{
     SaturationCause, StationReport,
 };
 pub use summary::{
-    DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, lookup, summarise,
+    CROSS_CLUSTER_HOP, DistSummary, Estimate, ModeLatency, QUANTILES, StationSummary, lookup,
+    summarise,
 };
 
 use crate::delay::DelaySpec;

@@ -41,6 +41,9 @@ pub enum ProxyKind {
     Ztunnel,
     /// Waypoint replica.
     Waypoint,
+    /// East-west gateway replica (a multicluster fleet's clusters): modelled as a waypoint's
+    /// Envoy (its service time, CPU and workers), an assumption.
+    EastWestGateway,
 }
 
 crate::named_enum!(ProxyKind, "proxy kind");
@@ -67,9 +70,12 @@ pub struct StationReport {
 /// One replication of one mode.
 #[derive(Clone, Debug)]
 pub struct LatencyRun {
-    /// Time per hop, all hops: the request leg (caller sends → callee receives) plus the
-    /// reference server's reply ([`HOP_REFERENCE`]), as the published benchmarks measure a hop.
+    /// Time per hop within a cluster (every hop, in a one-cluster fleet): the request leg
+    /// (caller sends → callee receives) plus the reference server's reply ([`HOP_REFERENCE`]),
+    /// as the published benchmarks measure a hop.
     pub hops: LatencyRecorder,
+    /// The same, for hops from one cluster of a multicluster fleet to another.
+    pub cross_hops: LatencyRecorder,
     /// End-to-end time per traffic source (call graph), of requests that did not fail.
     pub end_to_end: Vec<LatencyRecorder>,
     /// Per traffic source: requests that failed (a call found no placed replica), after
@@ -176,7 +182,7 @@ impl std::fmt::Display for Saturation {
 pub const HOP_REFERENCE: crate::delay::DelaySpec = crate::delay::lognormal_us(284, 600);
 
 pub(super) const NONE: u32 = u32::MAX;
-const MAX_LEGS: usize = 6;
+const MAX_LEGS: usize = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Leg {
@@ -189,6 +195,7 @@ enum Leg {
 const SAME_NODE: u8 = 0;
 const SAME_ZONE: u8 = 1;
 const CROSS_ZONE: u8 = 2;
+const CROSS_CLUSTER: u8 = 3;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Frame {
@@ -208,6 +215,8 @@ pub(super) struct Frame {
     path_len: u8,
     leg: u8,
     net_draws: u8,
+    /// The hop goes from one cluster to another.
+    crossed: bool,
     call_idx: u16,
     repeat_left: u32,
     pending: u32,
@@ -281,6 +290,9 @@ pub(super) struct Service {
     pub(super) in_flight: Vec<u32>,
     pub(super) rr: u64,
     pub(super) waypoint: u32,
+    /// Per member cluster, the waypoint of this service's namespace there (`NONE` where it has
+    /// none; one entry in a one-cluster fleet).
+    pub(super) waypoint_in: Vec<u32>,
     pub(super) processing: Dist,
     /// Per replica: its container's CFS group on its node ([`super::node_cpu::UNLIMITED`] when
     /// it has no CPU limit or CPU contention is off).
@@ -315,9 +327,16 @@ pub(super) struct LatencyModel {
     pub(super) key_seed: u64,
     pub(super) lb: LoadBalancing,
     pub(super) lb_rng: SimRng,
-    pub(super) net: [Dist; 3],
+    /// Network legs: same node, same zone, cross zone, cross cluster.
+    pub(super) net: [Dist; 4],
     pub(super) dists: Vec<Dist>,
     pub(super) node_zone: Vec<u32>,
+    /// Per node, its member cluster (empty in a one-cluster fleet).
+    pub(super) node_member: Vec<u32>,
+    /// Per member cluster, its network's id.
+    pub(super) member_network: Vec<u32>,
+    /// Per member cluster, its east-west gateway replicas.
+    pub(super) gateways: Vec<Waypoint>,
     pub(super) ztunnel: Vec<u32>,
     pub(super) stations: Vec<Proxy>,
     pub(super) services: Vec<Service>,
@@ -330,6 +349,7 @@ pub(super) struct LatencyModel {
     /// Per node, its cores under CPU contention (empty when it is off).
     pub(super) node_cpu: Vec<NodeCpu>,
     pub(super) hops: LatencyRecorder,
+    pub(super) cross_hops: LatencyRecorder,
     pub(super) e2e: Vec<LatencyRecorder>,
     pub(super) failed_requests: Vec<u64>,
     pub(super) unreachable: Vec<Vec<usize>>,
@@ -387,6 +407,21 @@ impl LatencyModel {
         } else {
             CROSS_ZONE
         }
+    }
+
+    /// The member clusters of two nodes, in a multicluster fleet when both are known.
+    fn members_of(&self, a: u32, b: u32) -> Option<(u32, u32)> {
+        if self.node_member.is_empty() || a == NONE || b == NONE {
+            return None;
+        }
+        Some((self.node_member[a as usize], self.node_member[b as usize]))
+    }
+
+    /// The next replica of a waypoint or gateway, round robin: its station and node.
+    fn next_replica(w: &mut Waypoint) -> (u32, u32) {
+        let i = (w.rr % w.stations.len() as u64) as usize;
+        w.rr += 1;
+        (w.stations[i], w.nodes[i])
     }
 
     fn pick_replica(&mut self, svc: usize) -> usize {
@@ -467,11 +502,69 @@ impl LatencyModel {
         if client != NONE {
             push(Leg::Proxy(client));
         }
-        if wp != NONE && !self.waypoints[wp as usize].stations.is_empty() {
-            let w = &mut self.waypoints[wp as usize];
-            let i = (w.rr % w.stations.len() as u64) as usize;
-            w.rr += 1;
-            let (wst, wnode) = (w.stations[i], w.nodes[i]);
+        let members = self.members_of(caller.node, callee_node);
+        if let Some((from, to)) = members.filter(|(a, b)| a != b) {
+            // Across clusters: the callee namespace's waypoint in the caller's cluster when it
+            // has one, then — across networks, for a meshed callee — the callee cluster's
+            // east-west gateway, then the callee cluster's waypoint if none was taken before.
+            let mut at = caller.node;
+            let mut crossed = false;
+            let waypoint_in = |m: &Self, k: u32| {
+                let w = m.services[svc]
+                    .waypoint_in
+                    .get(k as usize)
+                    .copied()
+                    .unwrap_or(NONE);
+                (w != NONE && !m.waypoints[w as usize].stations.is_empty()).then_some(w)
+            };
+            let local_wp = if wp != NONE {
+                waypoint_in(self, from)
+            } else {
+                None
+            };
+            if let Some(w) = local_wp {
+                let (wst, wnode) = Self::next_replica(&mut self.waypoints[w as usize]);
+                push(Leg::Net(self.locality(at, wnode)));
+                push(Leg::Proxy(wst));
+                at = wnode;
+            }
+            let via_gateway = self.member_network[from as usize]
+                != self.member_network[to as usize]
+                && matches!(
+                    callee_mode,
+                    NamespaceMode::Sidecar
+                        | NamespaceMode::Ambient
+                        | NamespaceMode::AmbientWaypoint
+                )
+                && !self.gateways[to as usize].stations.is_empty();
+            if via_gateway {
+                let (gst, gnode) = Self::next_replica(&mut self.gateways[to as usize]);
+                push(Leg::Net(CROSS_CLUSTER));
+                push(Leg::Proxy(gst));
+                at = gnode;
+                crossed = true;
+            }
+            if local_wp.is_none()
+                && wp != NONE
+                && let Some(w) = waypoint_in(self, to)
+            {
+                let (wst, wnode) = Self::next_replica(&mut self.waypoints[w as usize]);
+                push(Leg::Net(if crossed {
+                    self.locality(at, wnode)
+                } else {
+                    CROSS_CLUSTER
+                }));
+                push(Leg::Proxy(wst));
+                at = wnode;
+                crossed = true;
+            }
+            push(Leg::Net(if crossed {
+                self.locality(at, callee_node)
+            } else {
+                CROSS_CLUSTER
+            }));
+        } else if wp != NONE && !self.waypoints[wp as usize].stations.is_empty() {
+            let (wst, wnode) = Self::next_replica(&mut self.waypoints[wp as usize]);
             push(Leg::Net(self.locality(caller.node, wnode)));
             push(Leg::Proxy(wst));
             push(Leg::Net(self.locality(wnode, callee_node)));
@@ -500,6 +593,7 @@ impl LatencyModel {
             hop_start: now,
             path,
             path_len: n as u8,
+            crossed: members.is_some_and(|(a, b)| a != b),
             ..Frame::default()
         });
         if parent == NONE {
@@ -540,7 +634,11 @@ impl LatencyModel {
             // keyed stream as the callee's processing, so it is the same in every mode and, on
             // the benchmark itself, the callee's own draw.
             let reference = self.hop_reference.sample_duration(&mut reference_rng);
-            self.hops.record(hop.saturating_add(reference));
+            if fr.crossed {
+                self.cross_hops.record(hop.saturating_add(reference));
+            } else {
+                self.hops.record(hop.saturating_add(reference));
+            }
             if self.node_cpu.is_empty() || node == NONE {
                 s.schedule_in_saturating(d, Ev::Processed { frame: f });
             } else {
@@ -984,6 +1082,7 @@ impl LatencyModel {
 
     pub(super) fn reset_stats(&mut self, now: SimTime) {
         self.hops.reset();
+        self.cross_hops.reset();
         for h in &mut self.e2e {
             h.reset();
         }
@@ -1025,6 +1124,8 @@ impl LatencyModel {
         let mut m = sim.into_model();
         let mut hops = std::mem::take(&mut m.hops);
         hops.finish();
+        let mut cross_hops = std::mem::take(&mut m.cross_hops);
+        cross_hops.finish();
         let mut end_to_end = std::mem::take(&mut m.e2e);
         end_to_end.iter_mut().for_each(LatencyRecorder::finish);
         let window_s = t_report.saturating_duration_since(t_warm).as_secs_f64();
@@ -1068,6 +1169,7 @@ impl LatencyModel {
         }
         Ok(LatencyRun {
             hops,
+            cross_hops,
             end_to_end,
             failed_requests: m.failed_requests,
             unreachable: m.unreachable,

@@ -147,13 +147,23 @@ fn stats_of(recs: &[&LatencyRecorder]) -> Vec<(String, Vec<f64>)> {
     v
 }
 
+/// Scope `k` of [`summarise`]: the hops within a cluster (0), a call graph (1 to the traffic
+/// count), or the hops between clusters (last, in a multicluster fleet only).
 fn recorder(run: &LatencyRun, k: usize) -> &LatencyRecorder {
-    if k == 0 {
-        &run.hops
-    } else {
-        &run.end_to_end[k - 1]
+    match graph_of(run.end_to_end.len(), k) {
+        Some(g) => &run.end_to_end[g],
+        None if k == 0 => &run.hops,
+        None => &run.cross_hops,
     }
 }
+
+/// The call graph of scope `k`, when it is one (not a hop scope).
+fn graph_of(graphs: usize, k: usize) -> Option<usize> {
+    (1..=graphs).contains(&k).then(|| k - 1)
+}
+
+/// The scope of hops between clusters, in `latency.csv` and the summary.
+pub const CROSS_CLUSTER_HOP: &str = "hop:cross-cluster";
 
 /// Aggregates replications of several modes; `runs[m][r]` is mode `m`, replication `r`. Modes
 /// are compared with `none` (and with the current mode, `current`) replication by replication
@@ -167,9 +177,12 @@ pub fn summarise(
 ) -> Vec<ModeLatency> {
     let none = modes.iter().position(|m| *m == MeshMode::None);
     let base = current.and_then(|c| modes.iter().position(|m| *m == c));
+    let cross = runs.iter().flatten().any(|r| r.cross_hops.count() > 0);
     let scopes: Vec<String> = std::iter::once("hop".to_string())
         .chain(traffic.iter().map(|t| format!("call-graph:{}", t.name)))
+        .chain(cross.then(|| CROSS_CLUSTER_HOP.to_string()))
         .collect();
+    let graph = |k: usize| graph_of(traffic.len(), k);
     modes
         .iter()
         .enumerate()
@@ -188,12 +201,9 @@ pub fn summarise(
                         .collect();
                     // Paired differences replication by replication (common random numbers).
                     let failed_in = |m: usize| {
-                        runs[m].iter().any(|r| {
-                            if k == 0 {
-                                r.failed_requests.iter().any(|&f| f > 0)
-                            } else {
-                                r.failed_requests[k - 1] > 0
-                            }
+                        runs[m].iter().any(|r| match graph(k) {
+                            None => r.failed_requests.iter().any(|&f| f > 0),
+                            Some(g) => r.failed_requests[g] > 0,
                         })
                     };
                     let saturated_in = |m: usize| runs[m].iter().any(|r| r.saturated.is_some());
@@ -223,22 +233,16 @@ pub fn summarise(
                         });
                     let failed: u64 = reps
                         .iter()
-                        .map(|r| {
-                            if k == 0 {
-                                r.failed_requests.iter().sum::<u64>()
-                            } else {
-                                r.failed_requests[k - 1]
-                            }
+                        .map(|r| match graph(k) {
+                            None => r.failed_requests.iter().sum::<u64>(),
+                            Some(g) => r.failed_requests[g],
                         })
                         .sum();
                     let mut unreachable: Vec<usize> = reps
                         .iter()
-                        .flat_map(|r| {
-                            if k == 0 {
-                                r.unreachable.concat()
-                            } else {
-                                r.unreachable[k - 1].clone()
-                            }
+                        .flat_map(|r| match graph(k) {
+                            None => r.unreachable.concat(),
+                            Some(g) => r.unreachable[g].clone(),
                         })
                         .collect();
                     unreachable.sort_unstable();

@@ -85,12 +85,27 @@ pub(super) fn data_plane(
         m.costs.istio_cni.request,
         m.costs.istio_cni.usage,
     );
+    for _ in &run.gateway_nodes {
+        let u = mesh::waypoint_usage(
+            &m.costs.waypoint,
+            &m.costs.sidecar,
+            loads.mesh_visibility(cluster, m),
+            0.0,
+        );
+        add(
+            &mut costs,
+            Component::EastWestGateway,
+            1,
+            mesh::EAST_WEST_GATEWAY_REQUEST,
+            u,
+        );
+    }
     for wp in &run.waypoints {
         let replicas = wp.nodes.len().max(1) as f64;
         let u = mesh::waypoint_usage(
             &m.costs.waypoint,
             &m.costs.sidecar,
-            loads.namespace_visibility(cluster, &wp.namespace),
+            loads.namespace_visibility(cluster, m, &wp.namespace),
             loads.namespace_rps(cluster, &wp.namespace) / replicas,
         );
         add(

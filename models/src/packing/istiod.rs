@@ -8,13 +8,24 @@ use crate::cluster::Replicas;
 use crate::mesh::{self, MeshConfig};
 use crate::scheduler::{Group, Scheduler};
 
-/// Scales istiod to its connected proxies (data-plane costs must be accounted already) and
-/// accounts it in `run.costs`.
+/// Proxies of `run` that connect to an istiod: sidecars, ztunnels, waypoints and east-west
+/// gateways.
+pub(super) fn connected_proxies(run: &ModeRun) -> u64 {
+    [
+        Component::Sidecar,
+        Component::Ztunnel,
+        Component::Waypoint,
+        Component::EastWestGateway,
+    ]
+    .iter()
+    .map(|c| run.costs.get(c).map_or(0, |x| x.count))
+    .sum()
+}
+
+/// Scales istiod to its connected proxies — this cluster's, plus those of remote clusters it
+/// serves — (data-plane costs must be accounted already) and accounts it in `run.costs`.
 pub(super) fn scale(run: &mut ModeRun, sched: &mut Scheduler, m: &MeshConfig) {
-    let proxies: u64 = [Component::Sidecar, Component::Ztunnel, Component::Waypoint]
-        .iter()
-        .map(|c| run.costs.get(c).map_or(0, |x| x.count))
-        .sum();
+    let proxies = connected_proxies(run) + m.remote.served_proxies;
     let cp = &m.costs.istiod;
     let total = cp.base + cp.per_proxy * proxies as f64;
     let want = mesh::hpa_replicas(cp, total.cpu_milli);

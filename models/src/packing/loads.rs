@@ -19,12 +19,25 @@ pub(super) struct Loads {
     placed: Vec<u64>,
 }
 
+/// Two views added.
+fn plus(a: Visibility, b: Visibility) -> Visibility {
+    Visibility {
+        clusters: a.clusters + b.clusters,
+        endpoints: a.endpoints + b.endpoints,
+    }
+}
+
 impl Loads {
-    pub fn new(cluster: &Cluster, run: &ModeRun, ns_modes: &[NamespaceMode]) -> Self {
+    pub fn new(
+        cluster: &Cluster,
+        m: &MeshConfig,
+        run: &ModeRun,
+        ns_modes: &[NamespaceMode],
+    ) -> Self {
         let cluster_pods: u64 = run.nodes.iter().map(|n| u64::from(n.pods)).sum();
         let mut node = vec![
             NodeLoad {
-                cluster_pods: cluster_pods as f64,
+                cluster_pods: cluster_pods as f64 + m.remote.pods,
                 ..Default::default()
             };
             run.nodes.len()
@@ -53,16 +66,24 @@ impl Loads {
 
     pub fn sidecar_visibility(&self, cluster: &Cluster, m: &MeshConfig, i: usize) -> Visibility {
         match m.sidecar_scope {
-            SidecarScope::Mesh => self.visibility(cluster, |_| true),
+            SidecarScope::Mesh => self.mesh_visibility(cluster, m),
             SidecarScope::Namespace => {
                 let ns = &cluster.workloads[i].namespace;
-                self.namespace_visibility(cluster, ns)
+                self.namespace_visibility(cluster, m, ns)
             }
         }
     }
 
-    pub fn namespace_visibility(&self, cluster: &Cluster, ns: &str) -> Visibility {
-        self.visibility(cluster, |w| w.namespace == ns)
+    /// What a proxy that sees the whole mesh holds: every service here and in the other clusters.
+    pub fn mesh_visibility(&self, cluster: &Cluster, m: &MeshConfig) -> Visibility {
+        plus(self.visibility(cluster, |_| true), m.remote.mesh)
+    }
+
+    /// What a proxy scoped to `ns` sees: the namespace's services here and in the fleet's other
+    /// clusters.
+    pub fn namespace_visibility(&self, cluster: &Cluster, m: &MeshConfig, ns: &str) -> Visibility {
+        let remote = m.remote.namespaces.get(ns).copied().unwrap_or_default();
+        plus(self.visibility(cluster, |w| w.namespace == ns), remote)
     }
 
     /// Clusters and endpoints of the services passing `keep`, plus istiod's own service.

@@ -17,6 +17,7 @@
 mod accounting;
 mod istiod;
 mod loads;
+mod members;
 mod place;
 mod requests;
 
@@ -29,6 +30,7 @@ use crate::resources::{Resources, Usage};
 use crate::scheduler::{Failure, NodeUsage, Outcome, Probe, SchedulerConfig};
 
 pub use loads::rps_of;
+pub use members::{MAX_ROUNDS, MemberRun, Part, part};
 
 /// A component of the mesh's footprint.
 #[derive(
@@ -57,6 +59,8 @@ pub enum Component {
     CiliumAgent,
     /// Waypoint replica (per namespace).
     Waypoint,
+    /// East-west gateway replica (per cluster of a multicluster fleet).
+    EastWestGateway,
     /// istio-cni node agent (per node).
     IstioCni,
     /// istiod replica.
@@ -75,6 +79,7 @@ impl Component {
                 | Component::Ztunnel
                 | Component::CiliumAgent
                 | Component::Waypoint
+                | Component::EastWestGateway
         )
     }
 
@@ -102,6 +107,8 @@ pub struct WaypointPlacement {
     pub namespace: String,
     /// Nodes of its replicas.
     pub nodes: Vec<NodeId>,
+    /// Its cluster, in [`Cluster::members`] (0 for one cluster).
+    pub member: usize,
 }
 
 /// Everything one mode produced.
@@ -125,6 +132,8 @@ pub struct ModeRun {
     pub waypoints: Vec<WaypointPlacement>,
     /// istiod replicas' nodes.
     pub istiod_nodes: Vec<NodeId>,
+    /// East-west gateway replicas' nodes (a multicluster fleet's clusters only).
+    pub gateway_nodes: Vec<NodeId>,
     /// Per component.
     pub costs: BTreeMap<Component, ComponentCost>,
     /// Sidecar request per workload (zero without a sidecar).
@@ -136,6 +145,9 @@ pub struct ModeRun {
     pub inference_probe: Option<Probe>,
     /// Per pool: unallocated GPU capacity (thousandths) by what blocks one more inference replica.
     pub idle_gpus: Vec<BTreeMap<Failure, u64>>,
+    /// Per member cluster of a multicluster fleet, in [`Cluster::members`] order (empty for one
+    /// cluster).
+    pub members: Vec<MemberRun>,
 }
 
 /// The primary inference workload: the first flagged `inference`.
@@ -144,8 +156,24 @@ pub fn primary_inference(cluster: &Cluster) -> Option<usize> {
 }
 
 /// Evaluates one mode: places everything and accounts the mesh's costs. The scheduler's tie
-/// breaks come from the `scheduler` stream of `seed`, the same for every mode.
+/// breaks come from the `scheduler` stream of `seed`, the same for every mode. A fleet of several
+/// clusters is placed member by member (`members.rs`).
 pub fn evaluate(
+    cluster: &Cluster,
+    mesh_cfg: &MeshConfig,
+    mode: MeshMode,
+    sched: SchedulerConfig,
+    seed: u64,
+) -> ModeRun {
+    if cluster.is_multicluster() {
+        members::evaluate(cluster, mesh_cfg, mode, sched, seed)
+    } else {
+        evaluate_one(cluster, mesh_cfg, mode, sched, seed)
+    }
+}
+
+/// [`evaluate`] for one cluster.
+fn evaluate_one(
     cluster: &Cluster,
     mesh_cfg: &MeshConfig,
     mode: MeshMode,
@@ -161,7 +189,7 @@ pub fn evaluate(
     let run_with = |req: &requests::SizedRequests| {
         let mut placed = place::place(cluster, mesh_cfg, sched, seed, &ns_modes, req);
         let mut run = placed.run(mode, &ns_modes, req);
-        let loads = loads::Loads::new(cluster, &run, &ns_modes);
+        let loads = loads::Loads::new(cluster, mesh_cfg, &run, &ns_modes);
         accounting::data_plane(&mut run, cluster, mesh_cfg, req, &loads, &placed.cni_nodes);
         if placed.istio_in_use {
             istiod::scale(&mut run, &mut placed.sched, mesh_cfg);

@@ -27,6 +27,7 @@ pub(super) struct Placed {
     pub workloads: Vec<Outcome>,
     pub waypoints: Vec<WaypointPlacement>,
     pub istiod_nodes: Vec<NodeId>,
+    pub gateway_nodes: Vec<NodeId>,
     pub mesh_pending: Vec<(Component, u64, String)>,
 }
 
@@ -72,17 +73,39 @@ pub(super) fn place(
         .collect();
 
     // Control plane and waypoints, then workloads.
-    let istio_in_use = ns_modes.iter().any(|n| {
-        matches!(
-            n,
-            NamespaceMode::Sidecar | NamespaceMode::Ambient | NamespaceMode::AmbientWaypoint
-        )
-    });
+    // istiod runs where Istio's proxies need it: here, unless a primary elsewhere serves this
+    // cluster, and in a primary whose remote clusters have proxies.
+    let istio_in_use = !m.remote.control_plane_elsewhere
+        && (m.remote.served_proxies > 0
+            || ns_modes.iter().any(|n| {
+                matches!(
+                    n,
+                    NamespaceMode::Sidecar
+                        | NamespaceMode::Ambient
+                        | NamespaceMode::AmbientWaypoint
+                )
+            }));
     let mut groups: Vec<Group> = Vec::new();
     if istio_in_use {
         groups.push(Group {
             spec: deployment(m.costs.istiod.request),
             replicas: Replicas::Count(m.costs.istiod.min_replicas.max(1)),
+            priority: MESH_PRIORITY,
+        });
+    }
+    // A multicluster fleet's cluster whose namespaces use Istio takes the others' traffic
+    // through its east-west gateway.
+    let gateway = m.remote.east_west_gateway
+        && ns_modes.iter().any(|n| {
+            matches!(
+                n,
+                NamespaceMode::Sidecar | NamespaceMode::Ambient | NamespaceMode::AmbientWaypoint
+            )
+        });
+    if gateway {
+        groups.push(Group {
+            spec: deployment(crate::mesh::EAST_WEST_GATEWAY_REQUEST),
+            replicas: Replicas::Count(1),
             priority: MESH_PRIORITY,
         });
     }
@@ -112,17 +135,25 @@ pub(super) fn place(
         .iter()
         .enumerate()
         .map(|(k, ns)| {
-            let o = &outcomes[usize::from(istio_in_use) + k];
+            let o = &outcomes[usize::from(istio_in_use) + usize::from(gateway) + k];
             note_pending(&mut mesh_pending, Component::Waypoint, o);
             WaypointPlacement {
                 namespace: ns.clone(),
                 nodes: o.nodes.clone(),
+                member: 0,
             }
         })
         .collect();
     if istio_in_use {
         note_pending(&mut mesh_pending, Component::Istiod, &outcomes[0]);
     }
+    let gateway_nodes = if gateway {
+        let o = &outcomes[usize::from(istio_in_use)];
+        note_pending(&mut mesh_pending, Component::EastWestGateway, o);
+        o.nodes.clone()
+    } else {
+        Vec::new()
+    };
     let workloads: Vec<Outcome> = outcomes.split_off(first_workload);
     Placed {
         sched,
@@ -134,6 +165,7 @@ pub(super) fn place(
         workloads,
         waypoints,
         istiod_nodes,
+        gateway_nodes,
         mesh_pending,
     }
 }
@@ -156,6 +188,7 @@ impl Placed {
             mesh_pending: std::mem::take(&mut self.mesh_pending),
             waypoints: std::mem::take(&mut self.waypoints),
             istiod_nodes: std::mem::take(&mut self.istiod_nodes),
+            gateway_nodes: std::mem::take(&mut self.gateway_nodes),
             costs: BTreeMap::new(),
             sidecar_requests: req
                 .sidecar
@@ -165,6 +198,7 @@ impl Placed {
             nodes: self.sched.node_usage(),
             inference_probe: None,
             idle_gpus: Vec::new(),
+            members: Vec::new(),
         }
     }
 }

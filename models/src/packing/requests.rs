@@ -85,7 +85,7 @@ pub(super) fn right_sized(
     first: &ModeRun,
     headroom: f64,
 ) -> SizedRequests {
-    let loads = Loads::new(cluster, first, ns_modes);
+    let loads = Loads::new(cluster, m, first, ns_modes);
     let mut s = chart_defaults(cluster, m, ns_modes);
     for (i, (w, ns)) in cluster.workloads.iter().zip(ns_modes).enumerate() {
         if let Some(c) = m.sidecar_costs(*ns) {
@@ -130,7 +130,7 @@ pub(super) fn right_sized(
         let u = mesh::waypoint_usage(
             &m.costs.waypoint,
             &m.costs.sidecar,
-            loads.namespace_visibility(cluster, ns),
+            loads.namespace_visibility(cluster, m, ns),
             loads.namespace_rps(cluster, ns) / replicas,
         );
         *req = mesh::right_size(u, headroom);

@@ -22,7 +22,7 @@ pub mod run;
 pub mod sweep;
 
 /// Version of the output schema; bumped on any change to columns or their meaning.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Rounds to 6 decimal places, so outputs carry no float noise (0.30000000000000004).
 pub fn r6(x: f64) -> f64 {

@@ -7,7 +7,7 @@ use crate::latency::ModeLatency;
 use crate::migration::Step;
 use crate::packing::Component;
 use crate::resources::{GIB, HOURS_PER_MONTH};
-use crate::study::LatencyCells;
+use crate::study::{LatencyCells, MemberResults};
 
 fn gib(bytes: u64) -> f64 {
     bytes as f64 / GIB as f64
@@ -17,12 +17,13 @@ fn vcpu(milli: u64) -> f64 {
 }
 
 crate::table_row! {
-    /// `summary.csv`: one row per mode.
+    /// `summary.csv`: one row per mode (and, in a multicluster fleet, per cluster and mode).
     pub struct SummaryRow: "summary" {
         pub schema_version: i64,
         pub scenario: String,
         pub mode: String,
         pub seed: i64,
+        pub cluster: String,
         pub current_mode: String,
         pub is_current: bool,
         pub fits: bool,
@@ -79,10 +80,40 @@ crate::table_row! {
     }
 }
 
-/// The rows of `summary.csv`.
+/// `cluster` of the rows that total the whole fleet (and of every row of a one-cluster fleet,
+/// where the column is left out of the files).
+pub const FLEET: &str = "fleet";
+
+/// The rows of `summary.csv`: one per mode, for the whole fleet.
 pub fn summary(
     info: &RunInfo<'_>,
     current: Option<crate::mesh::MeshMode>,
+    results: &[ModeResult],
+    latency: &[LatencyCells],
+) -> Vec<SummaryRow> {
+    summary_of(info, current, FLEET, results, latency)
+}
+
+/// The per-cluster rows of `summary.csv` for a multicluster fleet: one per cluster and mode,
+/// without latency (the request simulation is the fleet's).
+pub fn member_summaries(
+    info: &RunInfo<'_>,
+    current: Option<crate::mesh::MeshMode>,
+    members: &[MemberResults],
+) -> Vec<SummaryRow> {
+    members
+        .iter()
+        .flat_map(|m| {
+            let none = vec![LatencyCells::default(); m.results.len()];
+            summary_of(info, current, &m.name, &m.results, &none)
+        })
+        .collect()
+}
+
+fn summary_of(
+    info: &RunInfo<'_>,
+    current: Option<crate::mesh::MeshMode>,
+    cluster: &str,
     results: &[ModeResult],
     latency: &[LatencyCells],
 ) -> Vec<SummaryRow> {
@@ -105,6 +136,7 @@ pub fn summary(
                 scenario: info.scenario.to_string(),
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
+                cluster: cluster.to_string(),
                 current_mode: current.map_or_else(String::new, |m| m.as_str().to_string()),
                 is_current: r.is_current,
                 fits: r.fits,
@@ -178,6 +210,7 @@ crate::table_row! {
         pub scenario: String,
         pub mode: String,
         pub seed: i64,
+        pub cluster: String,
         pub pool: String,
         pub nodes: i64,
         pub nodes_used: i64,
@@ -201,12 +234,12 @@ crate::table_row! {
     }
 }
 
-/// The rows of `pools.csv`.
-pub fn pools(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PoolRow> {
+/// The rows of `pools.csv`: mode × pool, each pool with its cluster.
+pub fn pools(info: &RunInfo<'_>, cluster: &Cluster, results: &[ModeResult]) -> Vec<PoolRow> {
     let frac = |a: f64, b: f64| if b > 0.0 { Some(a / b) } else { None };
     let mut out = Vec::new();
     for r in results {
-        for p in &r.pools {
+        for (i, p) in r.pools.iter().enumerate() {
             let (ca, cr) = (vcpu(p.allocatable.cpu_milli), vcpu(p.requested.cpu_milli));
             let (ma, mr) = (
                 gib(p.allocatable.memory_bytes),
@@ -221,6 +254,7 @@ pub fn pools(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PoolRow> {
                 scenario: info.scenario.to_string(),
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
+                cluster: member_label(cluster, cluster.pools[i].member),
                 pool: p.name.clone(),
                 nodes: i64::from(p.nodes),
                 nodes_used: i64::from(p.nodes_used),
@@ -256,14 +290,29 @@ crate::table_row! {
         pub scenario: String,
         pub mode: String,
         pub seed: i64,
+        pub cluster: String,
         pub workload: String,
         pub count: i64,
         pub reason: String,
     }
 }
 
-/// The rows of `pending.csv`.
-pub fn pending(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PendingRow> {
+/// The rows of `pending.csv`: of the fleet, or — in a multicluster fleet — of each cluster.
+pub fn pending(
+    info: &RunInfo<'_>,
+    results: &[ModeResult],
+    members: &[MemberResults],
+) -> Vec<PendingRow> {
+    if members.is_empty() {
+        return pending_of(info, FLEET, results);
+    }
+    members
+        .iter()
+        .flat_map(|m| pending_of(info, &m.name, &m.results))
+        .collect()
+}
+
+fn pending_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> Vec<PendingRow> {
     results
         .iter()
         .flat_map(|r| {
@@ -272,6 +321,7 @@ pub fn pending(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<PendingRow> {
                 scenario: info.scenario.to_string(),
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
+                cluster: cluster.to_string(),
                 workload: p.workload.clone(),
                 count: p.count as i64,
                 reason: p.reason.clone(),
@@ -287,6 +337,7 @@ crate::table_row! {
         pub scenario: String,
         pub mode: String,
         pub seed: i64,
+        pub cluster: String,
         pub component: String,
         pub count: i64,
         pub memory_request_gib: f64,
@@ -296,8 +347,20 @@ crate::table_row! {
     }
 }
 
-/// The rows of `components.csv`.
-pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<ComponentRow> {
+/// The rows of `components.csv`: the fleet's, then — in a multicluster fleet — each cluster's.
+pub fn components(
+    info: &RunInfo<'_>,
+    results: &[ModeResult],
+    members: &[MemberResults],
+) -> Vec<ComponentRow> {
+    let mut out = components_of(info, FLEET, results);
+    for m in members {
+        out.extend(components_of(info, &m.name, &m.results));
+    }
+    out
+}
+
+fn components_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> Vec<ComponentRow> {
     let mut out = Vec::new();
     for r in results {
         for c in <Component as strum::IntoEnumIterator>::iter() {
@@ -309,6 +372,7 @@ pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<ComponentRo
                 scenario: info.scenario.to_string(),
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
+                cluster: cluster.to_string(),
                 component: c.as_str().to_string(),
                 count: x.count as i64,
                 memory_request_gib: gib(x.request.memory_bytes),
@@ -319,6 +383,15 @@ pub fn components(info: &RunInfo<'_>, results: &[ModeResult]) -> Vec<ComponentRo
         }
     }
     out
+}
+
+/// A pool's `cluster`: its member's name in a multicluster fleet, else [`FLEET`].
+fn member_label(c: &Cluster, k: usize) -> String {
+    if c.is_multicluster() {
+        c.members[k].name.clone()
+    } else {
+        FLEET.to_string()
+    }
 }
 
 /// Fleet-average price of one vCPU for a month (Σ node price ÷ Σ node vCPUs × 730 h): how proxy

@@ -113,6 +113,7 @@ fn a_service_with_no_placed_replica_fails_requests_and_the_mode_does_not_fit() {
         pools: vec![small, front],
         workloads: vec![agent, tool],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let spec = LatencySpec {
         duration: SimDuration::from_secs(5),
@@ -204,6 +205,7 @@ fn headroom_and_a_spare_node_change_the_required_count_by_hand() {
         pools: vec![pool],
         workloads: vec![w],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let required = |rules: &CapacityRules| {
         let r = run(
@@ -280,6 +282,7 @@ fn a_seconds_long_path_resolves_a_sub_millisecond_difference() {
         pools,
         workloads: vec![client, server],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let mut m = mesh();
     m.costs.sidecar.service_time = constant(SimDuration::from_micros(150));
@@ -354,6 +357,7 @@ fn unsourced_figures_are_not_modelled_and_roi_follows_the_current_mode() {
         pools: vec![pool],
         workloads: vec![w],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let modes = [
         MeshMode::Sidecar,
@@ -435,6 +439,7 @@ fn recovered_replicas_carry_a_capacity_value() {
         pools: vec![gpu, cpu],
         workloads: vec![w],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let r = run(
         &cluster,
@@ -477,6 +482,7 @@ fn a_schedule_longer_than_the_window_warns_or_is_compressed() {
             Resources::cpu_mem(1000, GIB),
         )],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let spec = |compress: bool| LatencySpec {
         duration: SimDuration::from_secs(10),

@@ -35,6 +35,7 @@ fn cluster(workloads: &[(&str, &str, u32)], nodes: u32, zones: usize) -> Cluster
             })
             .collect(),
         daemonsets: vec![],
+        members: Vec::new(),
     }
 }
 

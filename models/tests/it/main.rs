@@ -2,4 +2,5 @@
 
 mod decision;
 mod latency;
+mod multicluster;
 mod packing;

@@ -113,6 +113,7 @@ fn sidecars_cost_a_replica_on_a_memory_tight_gpu_node() {
             gpu_milli: 0,
         })],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     assert_eq!(replicas(&cluster, MeshMode::Sidecar), 7);
     assert_eq!(replicas(&cluster, MeshMode::None), 8);
@@ -139,6 +140,7 @@ fn whole_gpus_bind_and_the_mesh_changes_nothing() {
             gpu_milli: 0,
         })],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let migration = None;
     let modes = [MeshMode::None, MeshMode::Sidecar, MeshMode::Ambient];
@@ -173,6 +175,7 @@ fn shared_gpus_bind_on_memory_and_ambient_recovers_replicas() {
             gpu_milli: 250,
         })],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let migration = Some(Migration {
         sprints: 2.0,
@@ -218,6 +221,7 @@ fn recovered_capacity_becomes_removable_nodes_at_scale() {
             gpu_milli: 250,
         })],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let migration = Some(Migration {
         sprints: 4.0,
@@ -257,6 +261,7 @@ fn mesh_footprint_counts_every_component() {
         pools,
         workloads: vec![web],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let run = packing::evaluate(&cluster, &mesh(), MeshMode::Sidecar, sched(), 1);
     let s = run.costs[&Component::Sidecar];
@@ -299,6 +304,7 @@ fn per_workload_sidecar_overrides_apply() {
         pools: fleet(1),
         workloads: vec![w],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     assert_eq!(replicas(&cluster, MeshMode::Sidecar), 8);
 }
@@ -323,6 +329,7 @@ fn migration_ranking_by_hand() {
         pools: vec![pool],
         workloads: vec![w("x", "a", 10), w("y", "b", 30)],
         daemonsets: vec![],
+        members: Vec::new(),
     };
     let steps = meshsim_models::migration::rank(&cluster, &mesh(), sched(), 1);
     let mib = |x: i64| x / MIB as i64;

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use meshsim_models::cluster::{
-    DaemonSet, NodePool, Replicas, SidecarOverride, Taint, Toleration, TolerationOperator, Workload,
+    DaemonSet, Member, NodePool, Replicas, SidecarOverride, Taint, Toleration, TolerationOperator,
+    Workload,
 };
 use meshsim_models::resources::{MIB, Resources, Usage};
 use toml::Spanned;
@@ -70,7 +71,11 @@ pub(super) fn cpu_mem(c: Option<CpuMem>, default: Resources) -> Resources {
     }
 }
 
-pub(super) fn pools(ctx: &mut Ctx<'_>, pools: &[Spanned<PoolSection>]) -> Vec<NodePool> {
+pub(super) fn pools(
+    ctx: &mut Ctx<'_>,
+    pools: &[Spanned<PoolSection>],
+    members: &[Member],
+) -> Vec<NodePool> {
     if !within_count(ctx, pools, limits::MAX_POOLS, "pools") {
         return Vec::new();
     }
@@ -157,6 +162,7 @@ pub(super) fn pools(ctx: &mut Ctx<'_>, pools: &[Spanned<PoolSection>]) -> Vec<No
             taints,
             zones,
             price_per_hour_usd: price,
+            member: super::clusters::of_pool(ctx, members, &p.cluster, &name, p.name.span()),
         };
         let a = pool.allocatable();
         let reserved = pool.kube_reserved + pool.system_reserved;
@@ -281,6 +287,7 @@ pub(super) fn workloads(
     ws: &[Spanned<WorkloadSection>],
     pools: &[NodePool],
     any_gpu_pool: bool,
+    members: &[Member],
 ) -> Vec<Workload> {
     if !within_count(ctx, ws, limits::MAX_WORKLOADS, "workloads") {
         return Vec::new();
@@ -354,6 +361,15 @@ pub(super) fn workloads(
                 None,
             );
         }
+        let member = super::clusters::of_item(
+            ctx,
+            members,
+            &w.cluster,
+            pool.map(|i| &pools[i]),
+            "workload",
+            &name,
+            w.name.span(),
+        );
         out.push(Workload {
             name: name.clone(),
             namespace,
@@ -386,6 +402,7 @@ pub(super) fn workloads(
                 }),
             },
             meshed: w.meshed.unwrap_or(true),
+            member,
         });
     }
     out
@@ -396,6 +413,7 @@ pub(super) fn daemonsets(
     ds: &[Spanned<DaemonSetSection>],
     pools: &[NodePool],
     workloads: &[Workload],
+    members: &[Member],
 ) -> Vec<DaemonSet> {
     let mut names: BTreeSet<String> = workloads.iter().map(|w| w.name.clone()).collect();
     let mut out = Vec::new();
@@ -410,7 +428,16 @@ pub(super) fn daemonsets(
             );
         }
         let mut node_selector = d.node_selector.clone().unwrap_or_default();
-        pool_selector(ctx, &d.pool, pools, &mut node_selector);
+        let pool = pool_selector(ctx, &d.pool, pools, &mut node_selector);
+        let member = super::clusters::of_item(
+            ctx,
+            members,
+            &d.cluster,
+            pool.map(|i| &pools[i]),
+            "DaemonSet",
+            &name,
+            d.name.span(),
+        );
         let req = requests(ctx, &d.requests);
         let usage = usage_or_requests(d.usage, req);
         let tols = tolerations(ctx, &d.tolerations);
@@ -421,6 +448,7 @@ pub(super) fn daemonsets(
             usage,
             node_selector,
             tolerations: tols,
+            member,
         });
     }
     out

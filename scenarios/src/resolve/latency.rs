@@ -100,11 +100,13 @@ pub(super) fn resolve(
         );
     }
     let load_balancing = ls.load_balancing.unwrap_or_default();
-    if let Some(c) = &ls.cross_cluster {
+    if let Some(c) = &ls.cross_cluster
+        && !cluster.is_multicluster()
+    {
         ctx.err(
             c.span(),
-            "latency.cross_cluster: meshsim models one cluster, so this delay would never apply",
-            Some("remove it; a multicluster scenario ([[clusters]]) will use it".into()),
+            "latency.cross_cluster: the fleet is one cluster, so this delay would never apply",
+            Some("remove it, or list the fleet's clusters in [[clusters]]".into()),
         );
     }
     let mut network = NetworkSpec::default();
@@ -115,6 +117,11 @@ pub(super) fn resolve(
             &mut network.cross_zone,
             &ls.cross_zone,
             "latency.cross_zone",
+        ),
+        (
+            &mut network.cross_cluster,
+            &ls.cross_cluster,
+            "latency.cross_cluster",
         ),
     ] {
         if let Some(d) = d
@@ -129,7 +136,7 @@ pub(super) fn resolve(
         .and_then(|u| ctx.num_in(u, 0.01, 1.0, "utilisation threshold"))
         .unwrap_or(0.8);
 
-    // Services.
+    // Services (in workload order: `services.len()` is the workload being read).
     let mut services = Vec::with_capacity(cluster.workloads.len());
     for sw in &f.workloads {
         let w = sw.get_ref();
@@ -146,6 +153,18 @@ pub(super) fn resolve(
             let Some(target) = workload_index(ctx, &c.service, cluster, "called service") else {
                 continue;
             };
+            if let Some(me) = cluster.workloads.get(services.len())
+                && me.member != cluster.workloads[target].member
+            {
+                crossing(
+                    ctx,
+                    ls.cross_cluster.is_some(),
+                    &c.service,
+                    cluster,
+                    me.member,
+                    target,
+                );
+            }
             let count = c
                 .count
                 .as_ref()
@@ -224,6 +243,12 @@ pub(super) fn resolve(
             None => None,
             Some(fr) => workload_index(ctx, fr, cluster, "traffic source `from`"),
         };
+        if let (Some(fr), Some(f)) = (&t.from, from)
+            && cluster.workloads[f].member != cluster.workloads[target].member
+        {
+            let member = cluster.workloads[f].member;
+            crossing(ctx, ls.cross_cluster.is_some(), fr, cluster, member, target);
+        }
         let Some((arrival, trace)) = arrival(ctx, st, base_dir) else {
             continue;
         };
@@ -304,4 +329,27 @@ pub(super) fn resolve(
         },
         traces,
     ))
+}
+
+/// A call (or traffic) from cluster `from` to workload `target` in another: it needs the delay
+/// between clusters stated, as no default fits both neighbouring and distant regions.
+fn crossing(
+    ctx: &mut Ctx<'_>,
+    stated: bool,
+    at: &Spanned<String>,
+    cluster: &Cluster,
+    from: usize,
+    target: usize,
+) {
+    if !stated {
+        let to = cluster.workloads[target].member;
+        ctx.err(
+            at.span(),
+            format!(
+                "`{}` is in cluster `{}` and is reached from cluster `{}`, but latency.cross_cluster is not set",
+                cluster.workloads[target].name, cluster.members[to].name, cluster.members[from].name
+            ),
+            Some("set latency.cross_cluster to the network round trip between the clusters, e.g. { mean = \"30ms\", p99 = \"60ms\" } between regions".into()),
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //!
 //! | file | what it checks |
 //! |---|---|
+//! | `clusters.rs` | `[[clusters]]`: member clusters, and each item's cluster |
 //! | `cluster.rs` | pools, workloads, DaemonSets, tolerations, requests |
 //! | `mesh.rs` | the preset, per-figure overrides, namespace modes |
 //! | `latency.rs` | `[latency]`, services' processing and calls, `[[traffic]]` |
@@ -15,6 +16,7 @@
 mod arrival;
 mod autoscaling;
 mod cluster;
+mod clusters;
 pub(crate) mod dist;
 mod latency;
 mod mesh;
@@ -62,10 +64,11 @@ pub(crate) fn resolve(
         .unwrap_or(1) as u32;
 
     let scheduler = resolve_scheduler(ctx, &f.scheduler);
-    let pools = cluster::pools(ctx, &f.pools);
+    let members = clusters::members(ctx, &f.clusters);
+    let pools = cluster::pools(ctx, &f.pools, &members);
     let any_gpu_pool = pools.iter().any(|p| p.capacity.gpus > 0);
-    let workloads = cluster::workloads(ctx, &f.workloads, &pools, any_gpu_pool);
-    let daemonsets = cluster::daemonsets(ctx, &f.daemonsets, &pools, &workloads);
+    let workloads = cluster::workloads(ctx, &f.workloads, &pools, any_gpu_pool, &members);
+    let daemonsets = cluster::daemonsets(ctx, &f.daemonsets, &pools, &workloads, &members);
     let namespaces: BTreeSet<String> = workloads.iter().map(|w| w.namespace.clone()).collect();
     let mesh = mesh::resolve(ctx, &f.mesh, &namespaces, base_dir);
 
@@ -170,6 +173,7 @@ pub(crate) fn resolve(
         pools,
         workloads,
         daemonsets,
+        members,
     };
     let migration = plan::resolve(
         ctx,
@@ -183,6 +187,13 @@ pub(crate) fn resolve(
     );
     let latency = latency::resolve(ctx, f, &cluster, base_dir, modes.len(), replications);
     let autoscaling = autoscaling::resolve(ctx, f.autoscaling.as_ref(), &cluster, base_dir);
+    if let (Some(a), true) = (&f.autoscaling, cluster.is_multicluster()) {
+        ctx.err(
+            a.span(),
+            "[autoscaling] is not simulated for a fleet of several clusters yet: its day places pods with one scheduler over every pool",
+            Some("run each cluster's day as a scenario of its own, or remove [autoscaling]".into()),
+        );
+    }
     if let (Some(a), Some((l, _))) = (&autoscaling, &latency) {
         autoscaling::check_windows(
             ctx,
