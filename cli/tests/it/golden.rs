@@ -135,6 +135,11 @@ fn every_shipped_scenario_has_a_golden_test() {
 }
 
 #[test]
+fn golden_two_region_fleet() {
+    golden("two-region-fleet");
+}
+
+#[test]
 fn golden_diurnal_gpu_inference() {
     golden("diurnal-gpu-inference");
 }
