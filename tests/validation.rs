@@ -140,6 +140,7 @@ fn spec(processing: DelaySpec, arrival: Arrival, seconds: u64) -> LatencySpec {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     }
 }
 

@@ -121,6 +121,7 @@ fn main() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: contention,
+        cluster_pairs: Vec::new(),
     };
     let start = Instant::now();
     let r = latency::simulate(&c, &mesh, &run, &spec, 1).expect("simulates");

@@ -117,6 +117,7 @@ fn main() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let modes = [MeshMode::None, MeshMode::Ambient, MeshMode::Sidecar];
     let mut runs = Vec::new();

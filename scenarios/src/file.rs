@@ -795,9 +795,12 @@ pub struct LatencySection {
     /// Network latency across zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_zone: Option<Spanned<DistSection>>,
-    /// Network latency across clusters (kept ready for multicluster).
+    /// Network latency between clusters of `[[clusters]]` (every pair not in `between`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_cluster: Option<Spanned<DistSection>>,
+    /// Cluster pairs with a network latency of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub between: Option<Vec<Spanned<BetweenSection>>>,
     /// Warn when a proxy runs above this utilisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilisation_warning: Option<Spanned<f64>>,
@@ -807,6 +810,16 @@ pub struct LatencySection {
     /// Share each node's cores between processing and proxy workers (processor sharing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_contention: Option<bool>,
+}
+
+/// `[[latency.between]]`: the network round trip between two clusters.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetweenSection {
+    /// The two clusters.
+    pub clusters: Spanned<Vec<Spanned<String>>>,
+    /// Their round trip.
+    pub delay: Spanned<DistSection>,
 }
 
 /// `[[traffic]]`: an arrival process at an entry service.

@@ -435,6 +435,18 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                     .cluster
                     .is_multicluster()
                     .then(|| sp(render_delay(&l.network.cross_cluster))),
+                between: (!l.cluster_pairs.is_empty()).then(|| {
+                    l.cluster_pairs
+                        .iter()
+                        .map(|p| {
+                            let name = |k: usize| sp(s.cluster.members[k].name.clone());
+                            sp(BetweenSection {
+                                clusters: sp(vec![name(p.clusters.0), name(p.clusters.1)]),
+                                delay: sp(render_delay(&p.delay)),
+                            })
+                        })
+                        .collect()
+                }),
                 utilisation_warning: Some(sp(l.utilisation_warning)),
                 compress_schedules: Some(l.compress_schedules),
                 cpu_contention: Some(l.cpu_contention),

@@ -280,7 +280,7 @@ fn calls_to_a_service_in_no_cluster_or_across_clusters_without_their_delay_are_l
         &format!("{}{traffic}", calling("b")),
         &[
             "workloads[0].calls[0].service",
-            "`b` is in cluster `west` and is reached from cluster `east`, but latency.cross_cluster is not set",
+            "`b` is in cluster `west` and is reached from cluster `east`, but no delay between the two is set",
         ],
     );
 }
@@ -338,4 +338,19 @@ fn a_cross_cluster_call_through_the_gateway_shows_in_the_stations_and_the_latenc
         let added = cell(mode, "hop:cross-cluster", 12);
         assert!(added > 0.1 && added < 2.0, "{mode}: {added}");
     }
+}
+
+#[test]
+fn a_cluster_pair_naming_an_unknown_cluster_is_located() {
+    let s = format!(
+        "{TWO}\n[latency]\nbetween = [{{ clusters = [\"east\", \"wets\"], delay = {{ mean = \"80ms\", p99 = \"90ms\" }} }}]\n\n[[traffic]]\nservice = \"a\"\narrival = \"poisson\"\nrate = 10\n"
+    );
+    refused(
+        &s,
+        &[
+            "latency.between[0].clusters[1]",
+            "latency.between: unknown cluster `wets`",
+            "did you mean `west`?",
+        ],
+    );
 }

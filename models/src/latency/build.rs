@@ -317,16 +317,34 @@ pub(super) fn build(
         })
         .collect();
     let n_src = sources.len();
+    let mut net = vec![
+        dist(&spec.network.same_node)?,
+        dist(&spec.network.same_zone)?,
+        dist(&spec.network.cross_zone)?,
+        dist(&spec.network.cross_cluster)?,
+    ];
+    let members = cluster.members.len();
+    let mut pair_net = if cluster.is_multicluster() {
+        vec![super::model::CROSS_CLUSTER; members * members]
+    } else {
+        Vec::new()
+    };
+    for p in spec.cluster_pairs.iter().take(super::MAX_CLUSTER_PAIRS) {
+        let (a, b) = p.clusters;
+        if a >= members || b >= members || pair_net.is_empty() {
+            continue;
+        }
+        let leg = net.len() as u8;
+        net.push(dist(&p.delay)?);
+        pair_net[a * members + b] = leg;
+        pair_net[b * members + a] = leg;
+    }
     let model = LatencyModel {
         key_seed: streams.child_seed("request-keys", 0),
         lb: spec.load_balancing,
         lb_rng: streams.stream("load-balancing"),
-        net: [
-            dist(&spec.network.same_node)?,
-            dist(&spec.network.same_zone)?,
-            dist(&spec.network.cross_zone)?,
-            dist(&spec.network.cross_cluster)?,
-        ],
+        net,
+        pair_net,
         dists,
         hop_reference: dist(&super::model::HOP_REFERENCE)?,
         node_cpu,

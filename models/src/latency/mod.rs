@@ -136,9 +136,22 @@ pub struct NetworkSpec {
     pub same_zone: DelaySpec,
     /// Between zones.
     pub cross_zone: DelaySpec,
-    /// Between clusters (kept ready for multicluster).
+    /// Between clusters of a multicluster fleet (every pair not in
+    /// [`LatencySpec::cluster_pairs`]).
     pub cross_cluster: DelaySpec,
 }
+
+/// The network round trip between two member clusters, where it is not `cross_cluster`'s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClusterPairDelay {
+    /// The two clusters (indices in [`crate::cluster::Cluster::members`]), either way round.
+    pub clusters: (usize, usize),
+    /// The delay.
+    pub delay: DelaySpec,
+}
+
+/// Most cluster pairs with a delay of their own.
+pub const MAX_CLUSTER_PAIRS: usize = 200;
 
 impl Default for NetworkSpec {
     /// Orders of magnitude typical of cloud networks (assumptions: set your own):
@@ -178,6 +191,9 @@ pub struct LatencySpec {
     pub load_balancing: LoadBalancing,
     /// Network latency.
     pub network: NetworkSpec,
+    /// Cluster pairs whose round trip is not `network.cross_cluster` (at most
+    /// [`MAX_CLUSTER_PAIRS`], each pair once).
+    pub cluster_pairs: Vec<ClusterPairDelay>,
     /// Per workload, in workload order.
     pub services: Vec<ServiceSpec>,
     /// Traffic sources.

@@ -195,7 +195,7 @@ enum Leg {
 const SAME_NODE: u8 = 0;
 const SAME_ZONE: u8 = 1;
 const CROSS_ZONE: u8 = 2;
-const CROSS_CLUSTER: u8 = 3;
+pub(super) const CROSS_CLUSTER: u8 = 3;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Frame {
@@ -327,8 +327,12 @@ pub(super) struct LatencyModel {
     pub(super) key_seed: u64,
     pub(super) lb: LoadBalancing,
     pub(super) lb_rng: SimRng,
-    /// Network legs: same node, same zone, cross zone, cross cluster.
-    pub(super) net: [Dist; 4],
+    /// Network legs: same node, same zone, cross zone, cross cluster, then each cluster pair
+    /// with a delay of its own.
+    pub(super) net: Vec<Dist>,
+    /// Per ordered pair of member clusters (`from × members + to`), its leg in `net` (empty in
+    /// a one-cluster fleet).
+    pub(super) pair_net: Vec<u8>,
     pub(super) dists: Vec<Dist>,
     pub(super) node_zone: Vec<u32>,
     /// Per node, its member cluster (empty in a one-cluster fleet).
@@ -415,6 +419,15 @@ impl LatencyModel {
             return None;
         }
         Some((self.node_member[a as usize], self.node_member[b as usize]))
+    }
+
+    /// The network leg from cluster `from` to cluster `to`.
+    fn cross_leg(&self, from: u32, to: u32) -> u8 {
+        let members = self.member_network.len();
+        self.pair_net
+            .get(from as usize * members + to as usize)
+            .copied()
+            .unwrap_or(CROSS_CLUSTER)
     }
 
     /// The next replica of a waypoint or gateway, round robin: its station and node.
@@ -539,7 +552,7 @@ impl LatencyModel {
                 && !self.gateways[to as usize].stations.is_empty();
             if via_gateway {
                 let (gst, gnode) = Self::next_replica(&mut self.gateways[to as usize]);
-                push(Leg::Net(CROSS_CLUSTER));
+                push(Leg::Net(self.cross_leg(from, to)));
                 push(Leg::Proxy(gst));
                 at = gnode;
                 crossed = true;
@@ -552,7 +565,7 @@ impl LatencyModel {
                 push(Leg::Net(if crossed {
                     self.locality(at, wnode)
                 } else {
-                    CROSS_CLUSTER
+                    self.cross_leg(from, to)
                 }));
                 push(Leg::Proxy(wst));
                 at = wnode;
@@ -561,7 +574,7 @@ impl LatencyModel {
             push(Leg::Net(if crossed {
                 self.locality(at, callee_node)
             } else {
-                CROSS_CLUSTER
+                self.cross_leg(from, to)
             }));
         } else if wp != NONE && !self.waypoints[wp as usize].stations.is_empty() {
             let (wst, wnode) = Self::next_replica(&mut self.waypoints[wp as usize]);

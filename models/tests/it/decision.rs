@@ -140,6 +140,7 @@ fn a_service_with_no_placed_replica_fails_requests_and_the_mode_does_not_fit() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let modes = [MeshMode::None, MeshMode::Sidecar];
     let r = run(
@@ -304,6 +305,7 @@ fn a_seconds_long_path_resolves_a_sub_millisecond_difference() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let r = run(
         &cluster,
@@ -505,6 +507,7 @@ fn a_schedule_longer_than_the_window_warns_or_is_compressed() {
         utilisation_warning: 0.8,
         compress_schedules: compress,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let requests = |compress: bool| {
         let s = spec(compress);

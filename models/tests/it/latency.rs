@@ -93,6 +93,7 @@ fn one_proxy_is_an_mmc_queue() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let reps: Vec<_> = (0..10)
         .map(|r| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 100 + r))
@@ -184,6 +185,7 @@ fn low_load_chain_mean_is_the_sum_of_hop_means() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let r = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 7);
     // Hops: external → entry crosses one sidecar (server side), entry → a and a → b two each.
@@ -233,6 +235,7 @@ fn determinism_and_common_random_numbers() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let a = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
     let b = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
@@ -299,6 +302,7 @@ fn zero_cost_proxies_reproduce_no_mesh_exactly() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let none = run_mode(&c, &mesh, MeshMode::None, &spec, 11);
     let side = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 11);
@@ -341,6 +345,7 @@ fn trace_replay_reproduces_count_and_rate() {
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: false,
+        cluster_pairs: Vec::new(),
     };
     let r = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 1);
     assert_eq!(r.arrivals[0], 1000);
@@ -457,6 +462,7 @@ fn poisson_spec(processing: DelaySpec, rate: f64, seconds: u64, contention: bool
         utilisation_warning: 0.8,
         compress_schedules: false,
         cpu_contention: contention,
+        cluster_pairs: Vec::new(),
     }
 }
 

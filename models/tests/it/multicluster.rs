@@ -312,17 +312,22 @@ mod cross_cluster_calls {
             utilisation_warning: 0.8,
             compress_schedules: false,
             cpu_contention: false,
+            cluster_pairs: Vec::new(),
         }
     }
 
     /// Mean and largest (quantile 1) end-to-end latency, µs.
     fn end_to_end_us(c: &Cluster, mode: MeshMode) -> (f64, f64) {
+        end_to_end_us_with(c, mode, &spec())
+    }
+
+    fn end_to_end_us_with(c: &Cluster, mode: MeshMode, spec: &LatencySpec) -> (f64, f64) {
         let mut m = mesh();
         m.costs.sidecar.service_time = constant(100);
         m.costs.ztunnel.service_time = constant(50);
         m.costs.waypoint.service_time = constant(300);
         let run = packing::evaluate(c, &m, mode, sched(), 7);
-        let r = latency::simulate(c, &m, &run, &spec(), 3).unwrap();
+        let r = latency::simulate(c, &m, &run, spec, 3).unwrap();
         let e = &r.end_to_end[0];
         assert!(e.count() > 40, "{}", e.count());
         (
@@ -367,5 +372,18 @@ mod cross_cluster_calls {
         // No mesh: 100 + 1000 + 10,000 + 1000 = 12,100 µs (the baseline reaches the other
         // cluster directly: an assumption, as pods on two networks cannot).
         assert_us(end_to_end_us(&two(("n1", "n2")), MeshMode::None), 12_100.0);
+    }
+
+    #[test]
+    fn a_cluster_pair_with_a_delay_of_its_own_uses_it_both_ways() {
+        // east ↔ west at 20 ms instead of cross_cluster's 10 ms: 12,720 + 10,000 µs.
+        let mut sp = spec();
+        sp.cluster_pairs = vec![latency::ClusterPairDelay {
+            clusters: (1, 0),
+            delay: constant(20_000),
+        }];
+        let c = two(("n1", "n2"));
+        assert_us(end_to_end_us_with(&c, MeshMode::Sidecar, &sp), 22_720.0);
+        assert_us(end_to_end_us_with(&c, MeshMode::None, &sp), 22_100.0);
     }
 }

@@ -130,12 +130,21 @@ pub(super) fn resolve(
             *slot = x;
         }
     }
+    let cluster_pairs = between(ctx, ls.between.as_deref().unwrap_or_default(), cluster);
     let utilisation_warning = ls
         .utilisation_warning
         .as_ref()
         .and_then(|u| ctx.num_in(u, 0.01, 1.0, "utilisation threshold"))
         .unwrap_or(0.8);
 
+    // Whether the delay from cluster `from` to workload `target`'s is stated.
+    let stated = |from: usize, target: usize| {
+        let to = cluster.workloads[target].member;
+        ls.cross_cluster.is_some()
+            || cluster_pairs
+                .iter()
+                .any(|p| p.clusters == (from, to) || p.clusters == (to, from))
+    };
     // Services (in workload order: `services.len()` is the workload being read).
     let mut services = Vec::with_capacity(cluster.workloads.len());
     for sw in &f.workloads {
@@ -158,7 +167,7 @@ pub(super) fn resolve(
             {
                 crossing(
                     ctx,
-                    ls.cross_cluster.is_some(),
+                    stated(me.member, target),
                     &c.service,
                     cluster,
                     me.member,
@@ -247,7 +256,7 @@ pub(super) fn resolve(
             && cluster.workloads[f].member != cluster.workloads[target].member
         {
             let member = cluster.workloads[f].member;
-            crossing(ctx, ls.cross_cluster.is_some(), fr, cluster, member, target);
+            crossing(ctx, stated(member, target), fr, cluster, member, target);
         }
         let Some((arrival, trace)) = arrival(ctx, st, base_dir) else {
             continue;
@@ -326,13 +335,15 @@ pub(super) fn resolve(
             utilisation_warning,
             compress_schedules: ls.compress_schedules.unwrap_or(false),
             cpu_contention: ls.cpu_contention.unwrap_or(false),
+            cluster_pairs,
         },
         traces,
     ))
 }
 
 /// A call (or traffic) from cluster `from` to workload `target` in another: it needs the delay
-/// between clusters stated, as no default fits both neighbouring and distant regions.
+/// between the two clusters stated (`stated`), as no default fits both neighbouring and distant
+/// regions.
 fn crossing(
     ctx: &mut Ctx<'_>,
     stated: bool,
@@ -346,10 +357,95 @@ fn crossing(
         ctx.err(
             at.span(),
             format!(
-                "`{}` is in cluster `{}` and is reached from cluster `{}`, but latency.cross_cluster is not set",
+                "`{}` is in cluster `{}` and is reached from cluster `{}`, but no delay between the two is set",
                 cluster.workloads[target].name, cluster.members[to].name, cluster.members[from].name
             ),
-            Some("set latency.cross_cluster to the network round trip between the clusters, e.g. { mean = \"30ms\", p99 = \"60ms\" } between regions".into()),
+            Some("set latency.cross_cluster (every pair) or a latency.between entry for the pair to the network round trip between the clusters, e.g. { mean = \"30ms\", p99 = \"60ms\" } between regions".into()),
         );
     }
+}
+
+/// `[[latency.between]]`: each entry two distinct clusters of `[[clusters]]`, each pair once.
+fn between(
+    ctx: &mut Ctx<'_>,
+    entries: &[Spanned<crate::file::BetweenSection>],
+    cluster: &Cluster,
+) -> Vec<meshsim_models::latency::ClusterPairDelay> {
+    use meshsim_models::latency::{ClusterPairDelay, MAX_CLUSTER_PAIRS};
+    let mut out: Vec<ClusterPairDelay> = Vec::new();
+    if let Some(first) = entries.first()
+        && !cluster.is_multicluster()
+    {
+        ctx.err(
+            first.span(),
+            "latency.between: the fleet is one cluster, so there is no pair of clusters",
+            Some("remove it, or list the fleet's clusters in [[clusters]]".into()),
+        );
+        return out;
+    }
+    if entries.len() > MAX_CLUSTER_PAIRS {
+        ctx.err(
+            entries[MAX_CLUSTER_PAIRS].span(),
+            format!(
+                "{} cluster pairs is beyond meshsim's limit of {MAX_CLUSTER_PAIRS}",
+                entries.len()
+            ),
+            None,
+        );
+        return out;
+    }
+    let names: Vec<&str> = cluster.members.iter().map(|m| m.name.as_str()).collect();
+    for e in entries {
+        let b = e.get_ref();
+        let list = b.clusters.get_ref();
+        if list.len() != 2 {
+            ctx.err(
+                b.clusters.span(),
+                format!(
+                    "latency.between names {} clusters: give exactly two",
+                    list.len()
+                ),
+                None,
+            );
+            continue;
+        }
+        let mut idx = Vec::new();
+        for n in list {
+            match names.iter().position(|x| x == n.get_ref()) {
+                Some(i) => idx.push(i),
+                None => ctx.err(
+                    n.span(),
+                    format!("latency.between: unknown cluster `{}`", n.get_ref()),
+                    Some(choice_help(n.get_ref(), &names)),
+                ),
+            }
+        }
+        let [a, c] = idx[..] else { continue };
+        if a == c {
+            ctx.err(
+                b.clusters.span(),
+                "latency.between names one cluster twice: within a cluster the zone delays apply",
+                None,
+            );
+            continue;
+        }
+        if out
+            .iter()
+            .any(|p| p.clusters == (a, c) || p.clusters == (c, a))
+        {
+            ctx.err(
+                b.clusters.span(),
+                format!("the pair `{}` / `{}` is listed twice", names[a], names[c]),
+                None,
+            );
+            continue;
+        }
+        if let Some(d) = delay(ctx, &b.delay, "latency.between.delay") {
+            out.push(ClusterPairDelay {
+                clusters: (a, c),
+                delay: d,
+            });
+        }
+    }
+    out
 }
