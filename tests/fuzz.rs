@@ -125,6 +125,23 @@ pub fn seeds() -> Vec<Seed> {
         name: "closed-loop.toml".into(),
         bytes: closed.into_bytes(),
     });
+    // A Service backed in both clusters of a fleet, with a locality policy.
+    let fleet = std::fs::read_to_string(root().join("scenarios/two-region-fleet.toml")).unwrap();
+    let replicated = fleet
+        .replace(
+            "[[daemonsets]]\nname = \"nvidia-device-plugin\"",
+            "[[workloads]]\nname = \"router-eu\"\nservice = \"router\"\nnamespace = \"inference\"\ncluster = \"apps-eu\"\nreplicas = 2\nrequests = { cpu = \"500m\", memory = \"512Mi\" }\ncalls = [{ service = \"llm-7b\" }]\n\n[[daemonsets]]\nname = \"nvidia-device-plugin\"",
+        )
+        .replace(
+            "cross_cluster = { mean = \"95ms\", p99 = \"110ms\" }\n",
+            "cross_cluster = { mean = \"95ms\", p99 = \"110ms\" }\nlocality = \"prefer-local\"\ncross_cluster_share = 0.1\n",
+        );
+    assert!(replicated.contains("router-eu") && replicated.contains("prefer-local"));
+    out.push(Seed {
+        kind: Kind::Scenario,
+        name: "replicated-service.toml".into(),
+        bytes: replicated.into_bytes(),
+    });
     let openb = root().join("data/openb");
     out.push(Seed {
         kind: Kind::PodTable,

@@ -141,6 +141,8 @@ fn spec(processing: DelaySpec, arrival: Arrival, seconds: u64) -> LatencySpec {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     }
 }
 

@@ -32,6 +32,76 @@ fn int(v: Option<i64>) -> String {
     v.map_or_else(|| "n/m".into(), |x| format!("{x:+}"))
 }
 
+/// A multicluster fleet whose calls cross clusters: per mode, how many hops crossed and what a
+/// crossing takes, and adds against no mesh (with its interval; "n.s." where it contains 0).
+fn cross_cluster_table(rr: &StudyResult) -> Option<Table> {
+    use meshsim_models::latency::{CROSS_CLUSTER_HOP, lookup};
+    let k = rr
+        .latency_detail
+        .first()?
+        .dists
+        .iter()
+        .position(|d| d.scope == CROSS_CLUSTER_HOP)?;
+    let rows = rr
+        .latency_detail
+        .iter()
+        .map(|m| {
+            let hop = &m.dists[0];
+            let d = &m.dists[k];
+            let share = if d.saturated || hop.count + d.count == 0.0 {
+                "n/m".to_string()
+            } else {
+                format!("{:.1}", 100.0 * d.count / (hop.count + d.count))
+            };
+            let stat = |q: &str| {
+                if d.valid() {
+                    lookup(&d.stats, q).map_or_else(|| "n/m".into(), |e| ci(Some(e.mean), e.ci()))
+                } else {
+                    "n/m".into()
+                }
+            };
+            let added = |q: &str| {
+                if m.mode == meshsim_models::mesh::MeshMode::None {
+                    return "–".to_string();
+                }
+                match lookup(&d.added_vs_none, q).filter(|_| d.valid()) {
+                    None => "n/m".into(),
+                    Some(e) => {
+                        let ns = if e.significant() == Some(false) {
+                            " (n.s.)"
+                        } else {
+                            ""
+                        };
+                        format!("{}{ns}", ci(Some(e.mean), e.ci()))
+                    }
+                }
+            };
+            vec![
+                m.mode.as_str().to_string(),
+                share,
+                stat("p50"),
+                stat("p99"),
+                added("p50"),
+                added("p99"),
+            ]
+        })
+        .collect();
+    Some(Table {
+        caption: "Calls between clusters: the hops from one cluster to another (through the callee cluster's east-west gateway where the networks differ), each measured as a hop is, with 95 % intervals over replications".into(),
+        header: [
+            "mode",
+            "hops across clusters (% of hops)",
+            "cross-cluster hop P50 (ms)",
+            "cross-cluster hop P99 (ms)",
+            "added vs none P50 (ms)",
+            "added vs none P99 (ms)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    })
+}
+
 /// The SVG of chart `stem` in `dir`, if it was drawn.
 fn svg(dir: &Path, stem: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(format!("{stem}.svg"))).ok()
@@ -324,6 +394,9 @@ pub fn run_page(
                 })
                 .collect(),
         });
+    }
+    if let Some(t) = cross_cluster_table(rr) {
+        tables.push(t);
     }
     let mut assumptions = vec![
         format!("the current mode is {current}: every recovered, saving and payback figure is against it"),

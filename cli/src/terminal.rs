@@ -388,6 +388,16 @@ pub fn print_summary(
                     },
                 );
             }
+            // Where a Service is served in several clusters, how many of the calls cross.
+            row("hops across clusters (% of hops)", &|i| {
+                let d = &detail[i].dists;
+                let all = d[0].count + d[k].count;
+                if saturated(i) || all == 0.0 {
+                    "–".into()
+                } else {
+                    format!("{:.1}", 100.0 * d[k].count / all)
+                }
+            });
         }
         let graphs = detail[0]
             .dists

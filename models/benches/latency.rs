@@ -122,6 +122,8 @@ fn main() {
         compress_schedules: false,
         cpu_contention: contention,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let start = Instant::now();
     let r = latency::simulate(&c, &mesh, &run, &spec, 1).expect("simulates");

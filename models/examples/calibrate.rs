@@ -118,6 +118,8 @@ fn main() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let modes = [MeshMode::None, MeshMode::Ambient, MeshMode::Sidecar];
     let mut runs = Vec::new();

@@ -266,9 +266,18 @@ pub struct Workload {
     pub meshed: bool,
     /// Index of its cluster in [`Cluster::members`] (0 in a single-cluster fleet).
     pub member: usize,
+    /// The Service it backs when that is not named after it: workloads of one namespace in
+    /// several clusters that back one Service are one Service to Istio (one Envoy cluster
+    /// with the endpoints of all of them).
+    pub service: Option<String>,
 }
 
 impl Workload {
+    /// The Service it backs: [`Workload::service`], or its own name.
+    pub fn service_name(&self) -> &str {
+        self.service.as_deref().unwrap_or(&self.name)
+    }
+
     /// A workload with `requests` per replica, usage equal to its requests, one service port, no
     /// traffic, no placement constraints and priority 0.
     pub fn new(name: &str, namespace: &str, replicas: Replicas, requests: Resources) -> Self {
@@ -295,6 +304,7 @@ impl Workload {
             sidecar: SidecarOverride::default(),
             meshed: true,
             member: 0,
+            service: None,
         }
     }
 }

@@ -57,6 +57,16 @@ choice!(
 );
 
 choice!(
+    /// `latency.locality`: where a call to a Service that several clusters back goes.
+    LocalityKind, "locality", {
+        /// Every endpoint of the fleet alike (Istio's default).
+        Spread,
+        /// The caller's cluster first, failing over to the others (its region first).
+        PreferLocal,
+    }
+);
+
+choice!(
     /// A distribution's family (`dist = "…"`).
     DistKind, "distribution", {
         /// Log-normal from mean and P99, or mean and CV (the default).
@@ -583,8 +593,11 @@ pub struct CallSection {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSection {
-    /// Unique name (also the Service name).
+    /// Unique name (also the Service name unless `service` says otherwise).
     pub name: Spanned<String>,
+    /// The Service it backs, when workloads in several clusters back one (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Spanned<String>>,
     /// Namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Spanned<String>>,
@@ -801,6 +814,12 @@ pub struct LatencySection {
     /// Cluster pairs with a network latency of their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub between: Option<Vec<Spanned<BetweenSection>>>,
+    /// Where a call to a Service that several clusters back goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<Spanned<LocalityKind>>,
+    /// Under `prefer-local`, the share of calls sent to the other clusters anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_cluster_share: Option<Spanned<f64>>,
     /// Warn when a proxy runs above this utilisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilisation_warning: Option<Spanned<f64>>,

@@ -16,7 +16,7 @@ use toml::Spanned;
 use crate::Scenario;
 use crate::file::*;
 use crate::units::{Cpu, Duration, Memory};
-use meshsim_models::latency::Arrival;
+use meshsim_models::latency::{Arrival, Locality};
 
 fn sp<T>(v: T) -> Spanned<T> {
     Spanned::new(0..0, v)
@@ -355,6 +355,7 @@ pub fn render(s: &Scenario) -> ScenarioFile {
             .map(|(wi, w)| {
                 sp(WorkloadSection {
                     name: sp(w.name.clone()),
+                    service: w.service.clone().map(sp),
                     namespace: Some(sp(w.namespace.clone())),
                     replicas: sp(match w.replicas {
                         Replicas::Count(n) => toml::Value::Integer(i64::from(n)),
@@ -393,7 +394,9 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                             .iter()
                             .map(|c| {
                                 sp(CallSection {
-                                    service: sp(s.cluster.workloads[c.target].name.clone()),
+                                    service: sp(s.cluster.workloads[c.target]
+                                        .service_name()
+                                        .to_string()),
                                     count: Some(sp(i64::from(c.count))),
                                 })
                             })
@@ -447,6 +450,16 @@ pub fn render(s: &Scenario) -> ScenarioFile {
                         })
                         .collect()
                 }),
+                locality: Some(sp(match l.locality {
+                    Locality::Spread => LocalityKind::Spread,
+                    Locality::PreferLocal { .. } => LocalityKind::PreferLocal,
+                })),
+                cross_cluster_share: match l.locality {
+                    Locality::PreferLocal {
+                        cross_cluster_share,
+                    } => Some(sp(cross_cluster_share)),
+                    Locality::Spread => None,
+                },
                 utilisation_warning: Some(sp(l.utilisation_warning)),
                 compress_schedules: Some(l.compress_schedules),
                 cpu_contention: Some(l.cpu_contention),
@@ -562,7 +575,7 @@ fn render_traffic(
     trace: Option<&crate::trace::TraceSource>,
 ) -> TrafficSection {
     let mut out = TrafficSection {
-        service: sp(s.cluster.workloads[t.target].name.clone()),
+        service: sp(s.cluster.workloads[t.target].service_name().to_string()),
         from: t.from.map(|f| sp(s.cluster.workloads[f].name.clone())),
         arrival: ArrivalKind::Poisson,
         connections: None,

@@ -354,3 +354,127 @@ fn a_cluster_pair_naming_an_unknown_cluster_is_located() {
         ],
     );
 }
+
+/// `TWO` with Service `b` backed in both clusters (`b` in west, `b-east` in east, 6 replicas
+/// each), `a` calling it at 200 requests/s, and `locality` lines added to [latency].
+fn replicated(locality: &str) -> String {
+    format!(
+        "{}\n[[workloads]]\nname = \"b-east\"\nservice = \"b\"\ncluster = \"east\"\nreplicas = 6\nrequests = {{ cpu = \"100m\", memory = \"256Mi\" }}\n\n[latency]\ncross_cluster = {{ dist = \"constant\", mean = \"40ms\" }}\n{locality}\n[[traffic]]\nservice = \"a\"\narrival = \"poisson\"\nrate = 200\n",
+        TWO.replacen(
+            "pool = \"east-pool\"\n",
+            "pool = \"east-pool\"\ncalls = [{ service = \"b\" }]\n",
+            1
+        )
+    )
+}
+
+/// Per mode, the share of the calls to `b` that crossed clusters, from latency.csv: the
+/// cross-cluster hops over the requests (each makes one call to `b`).
+fn cross_share(dir: &std::path::Path, mode: &str) -> f64 {
+    let lat = std::fs::read_to_string(dir.join("out/latency.csv")).unwrap();
+    let header: Vec<&str> = lat.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (m, scope, stat, obs) = (
+        col("mode"),
+        col("scope"),
+        col("statistic"),
+        col("observations_per_replication"),
+    );
+    let count = |s: &str| -> f64 {
+        lat.lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|c| c[m] == mode && c[scope] == s && c[stat] == "mean")
+            .map_or(0.0, |c| c[obs].parse().unwrap())
+    };
+    let requests = count("call-graph:a");
+    assert!(requests > 1_500.0, "{lat}");
+    count("hop:cross-cluster") / requests
+}
+
+#[test]
+fn calls_to_a_service_in_both_clusters_follow_the_locality_policy() {
+    // About 2,000 calls per replication: a share's standard error is at most √(0.25/2000) ≈
+    // 0.011, so 0.045 is 4 of them.
+    let within = |got: f64, want: f64| assert!((got - want).abs() < 0.045, "{got} vs {want}");
+    // Spread (Istio's default): 6 endpoints each side, so half the calls cross, in every
+    // mode (the no-mesh baseline balances the same way).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.toml"), replicated("")).unwrap();
+    let o = run_ok(dir.path(), "x.toml");
+    for mode in ["none", "sidecar", "ambient"] {
+        within(cross_share(dir.path(), mode), 0.5);
+    }
+    // The terminal gives the share of all hops: half of the b calls, one hop in four.
+    assert!(o.contains("hops across clusters (% of hops)"), "{o}");
+    // Prefer-local with a set share: 30 % cross.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("x.toml"),
+        replicated("locality = \"prefer-local\"\ncross_cluster_share = 0.3\n"),
+    )
+    .unwrap();
+    run_ok(dir.path(), "x.toml");
+    for mode in ["sidecar", "ambient"] {
+        within(cross_share(dir.path(), mode), 0.3);
+    }
+    // Prefer-local alone: none cross, so there is no cross-cluster scope at all.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("x.toml"),
+        replicated("locality = \"prefer-local\"\n"),
+    )
+    .unwrap();
+    run_ok(dir.path(), "x.toml");
+    let lat = std::fs::read_to_string(dir.path().join("out/latency.csv")).unwrap();
+    assert!(!lat.contains("hop:cross-cluster"), "{lat}");
+}
+
+#[test]
+fn a_replicated_service_refuses_what_istio_would_not_merge() {
+    // Two workloads of one Service in one cluster.
+    refused(
+        &replicated("").replacen(
+            "name = \"b-east\"\nservice = \"b\"\ncluster = \"east\"",
+            "name = \"b-east\"\nservice = \"b\"\ncluster = \"west\"",
+            1,
+        ),
+        &[
+            "workloads[2].service",
+            "Service `b` is backed by `b` and by `b-east`, both in cluster `west`",
+        ],
+    );
+    // Two namespaces.
+    refused(
+        &replicated("").replacen(
+            "service = \"b\"\n",
+            "service = \"b\"\nnamespace = \"other\"\n",
+            1,
+        ),
+        &["workloads[2].service", "one Service lives in one namespace"],
+    );
+    // A call naming the workload rather than its Service.
+    refused(
+        &replicated("").replacen(
+            "calls = [{ service = \"b\" }]",
+            "calls = [{ service = \"b-east\" }]",
+            1,
+        ),
+        &[
+            "workloads[0].calls[0].service",
+            "`b-east` is a workload that backs Service `b`: calls name the Service",
+        ],
+    );
+    // A share without prefer-local, and one out of range.
+    refused(
+        &replicated("cross_cluster_share = 0.3\n"),
+        &["latency.cross_cluster_share", "locality is `spread`"],
+    );
+    refused(
+        &replicated("locality = \"prefer-local\"\ncross_cluster_share = 1.5\n"),
+        &["latency.cross_cluster_share"],
+    );
+    refused(
+        &replicated("locality = \"nearest\"\n"),
+        &["latency.locality", "spread", "prefer-local"],
+    );
+}

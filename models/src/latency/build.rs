@@ -8,12 +8,23 @@ use meshsim_core::station::Station;
 use meshsim_core::stats::LatencyRecorder;
 use meshsim_core::time::SimTime;
 
-use super::model::{LatencyModel, MAX_IN_FLIGHT, NONE, Proxy, Service, Source, Waypoint};
+use super::model::{Group, LatencyModel, MAX_IN_FLIGHT, NONE, Proxy, Service, Source, Waypoint};
 use super::node_cpu::{NodeCpu, UNLIMITED};
 use super::{CallMode, LatencyError, LatencySpec, ProxyKind};
 use crate::cluster::Cluster;
 use crate::mesh::{MeshConfig, NamespaceMode, cpu_s_per_request};
 use crate::packing::ModeRun;
+
+/// Each name's id: equal names, equal ids (numbered in order of first appearance).
+fn ids_of<'a>(names: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut ids: BTreeMap<&str, u32> = BTreeMap::new();
+    names
+        .map(|n| {
+            let next = ids.len() as u32;
+            *ids.entry(n).or_insert(next)
+        })
+        .collect()
+}
 
 fn dist(d: &crate::delay::DelaySpec) -> Result<Dist, LatencyError> {
     d.dist().map_err(|e| LatencyError::Dist(e.0))
@@ -159,15 +170,7 @@ pub(super) fn build(
     } else {
         Vec::new()
     };
-    let mut network_ids: BTreeMap<&str, u32> = BTreeMap::new();
-    let member_network: Vec<u32> = cluster
-        .members
-        .iter()
-        .map(|m| {
-            let next = network_ids.len() as u32;
-            *network_ids.entry(m.network.as_str()).or_insert(next)
-        })
-        .collect();
+    let member_network = ids_of(cluster.members.iter().map(|m| m.network.as_str()));
     let mut gateways: Vec<Waypoint> = (0..cluster.members.len())
         .map(|_| Waypoint {
             stations: Vec::new(),
@@ -290,8 +293,30 @@ pub(super) fn build(
                 .map(|c| (c.target as u32, c.count))
                 .collect(),
             parallel: sspec.mode == CallMode::Parallel,
+            member: w.member as u32,
+            group: NONE,
         });
     }
+    // Services several clusters back.
+    let mut groups = Vec::new();
+    if cluster.is_multicluster() {
+        for r in &spec.replicated {
+            let workloads: Vec<u32> = r
+                .workloads
+                .iter()
+                .filter(|&&w| w < services.len())
+                .map(|&w| w as u32)
+                .collect();
+            if workloads.len() < 2 {
+                continue;
+            }
+            for &w in &workloads {
+                services[w as usize].group = groups.len() as u32;
+            }
+            groups.push(Group { workloads, rr: 0 });
+        }
+    }
+    let member_region = ids_of(cluster.members.iter().map(|m| m.region.as_str()));
     let sources: Vec<Source> = spec
         .traffic
         .iter()
@@ -345,6 +370,9 @@ pub(super) fn build(
         lb_rng: streams.stream("load-balancing"),
         net,
         pair_net,
+        member_region,
+        groups,
+        locality: spec.locality,
         dists,
         hop_reference: dist(&super::model::HOP_REFERENCE)?,
         node_cpu,

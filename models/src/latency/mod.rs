@@ -127,6 +127,38 @@ pub struct ServiceSpec {
     pub mode: CallMode,
 }
 
+/// Which endpoints a call to a Service that several clusters back goes to
+/// ([`LatencySpec::replicated`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Locality {
+    /// Every placed endpoint of the fleet alike, whatever the caller's cluster: Istio's
+    /// behaviour unless locality-prioritised balancing is made to act (it needs outlier
+    /// detection on the Service's DestinationRule, istio.io/latest/docs/tasks/traffic-management/
+    /// locality-load-balancing/failover), and ztunnel's without a traffic-distribution
+    /// annotation (istio.io/latest/docs/ambient/usage/traffic-distribution).
+    Spread,
+    /// The caller's cluster while it has a placed endpoint; else the other clusters, those in
+    /// the caller's region first (Envoy's locality priorities: region before the rest). With
+    /// `cross_cluster_share` above 0, that share of the calls made where a local endpoint
+    /// exists goes to the other clusters anyway, spread over their endpoints (a
+    /// DestinationRule's `localityLbSetting.distribute`). Zones within a cluster are not
+    /// preferred: a cluster's endpoints are chosen by [`LoadBalancing`] as before.
+    PreferLocal {
+        /// Share of the calls sent to the other clusters while a local endpoint exists, 0 to 1.
+        cross_cluster_share: f64,
+    },
+}
+
+/// A Service that workloads in several clusters of the fleet back (one workload per cluster):
+/// Istio merges them into one, so a call to it may be served in any of them ([`Locality`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicatedService {
+    /// The Service's name.
+    pub name: String,
+    /// Its workloads (indices), in workload order; a call's `target` is the first.
+    pub workloads: Vec<usize>,
+}
+
 /// Network latency (round trip) per locality.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NetworkSpec {
@@ -194,6 +226,10 @@ pub struct LatencySpec {
     /// Cluster pairs whose round trip is not `network.cross_cluster` (at most
     /// [`MAX_CLUSTER_PAIRS`], each pair once).
     pub cluster_pairs: Vec<ClusterPairDelay>,
+    /// Services that several clusters back (none in a one-cluster fleet).
+    pub replicated: Vec<ReplicatedService>,
+    /// Where a call to one of `replicated` goes.
+    pub locality: Locality,
     /// Per workload, in workload order.
     pub services: Vec<ServiceSpec>,
     /// Traffic sources.

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp1};
 
 use super::arrivals::{Arrival, trace_span_ns};
 use super::node_cpu::{NodeCpu, ProxyStep};
-use super::{LatencyError, LatencySpec, LoadBalancing};
+use super::{LatencyError, LatencySpec, LoadBalancing, Locality};
 use crate::mesh::NamespaceMode;
 
 /// A kind of proxy station.
@@ -299,6 +299,18 @@ pub(super) struct Service {
     pub(super) cpu_groups: Vec<u32>,
     pub(super) calls: Vec<(u32, u32)>,
     pub(super) parallel: bool,
+    /// Its member cluster (0 in a one-cluster fleet).
+    pub(super) member: u32,
+    /// The Service it backs with workloads in other clusters (index in
+    /// [`LatencyModel::groups`]), or `NONE`.
+    pub(super) group: u32,
+}
+
+/// The workloads that back one Service in several clusters.
+pub(super) struct Group {
+    pub(super) workloads: Vec<u32>,
+    /// Round-robin position over the endpoints of all of them.
+    pub(super) rr: u64,
 }
 
 pub(super) struct Waypoint {
@@ -341,6 +353,12 @@ pub(super) struct LatencyModel {
     pub(super) member_network: Vec<u32>,
     /// Per member cluster, its east-west gateway replicas.
     pub(super) gateways: Vec<Waypoint>,
+    /// Per member cluster, its region's id.
+    pub(super) member_region: Vec<u32>,
+    /// Services backed in several clusters.
+    pub(super) groups: Vec<Group>,
+    /// Where a call to one of `groups` goes.
+    pub(super) locality: Locality,
     pub(super) ztunnel: Vec<u32>,
     pub(super) stations: Vec<Proxy>,
     pub(super) services: Vec<Service>,
@@ -437,6 +455,96 @@ impl LatencyModel {
         (w.stations[i], w.nodes[i])
     }
 
+    /// The workload of `svc`'s Service that a call from `caller_node` goes to: `svc` itself
+    /// unless several clusters back the Service; then by [`Locality`] (a caller outside the
+    /// fleet has no cluster, so its calls spread).
+    fn route(&mut self, svc: usize, caller_node: u32) -> usize {
+        let g = self.services[svc].group;
+        if g == NONE {
+            return svc;
+        }
+        let here = (caller_node != NONE && !self.node_member.is_empty())
+            .then(|| self.node_member[caller_node as usize]);
+        let picked = match (self.locality, here) {
+            (
+                Locality::PreferLocal {
+                    cross_cluster_share,
+                },
+                Some(k),
+            ) => {
+                let local = self.groups[g as usize]
+                    .workloads
+                    .iter()
+                    .copied()
+                    .find(|&w| {
+                        let s = &self.services[w as usize];
+                        s.member == k && !s.nodes.is_empty()
+                    });
+                match local {
+                    Some(l) => {
+                        let away = cross_cluster_share > 0.0
+                            && self.lb_rng.random::<f64>() < cross_cluster_share;
+                        away.then(|| self.spread(g, |m| m != k))
+                            .flatten()
+                            .unwrap_or(l)
+                    }
+                    None => {
+                        // Failover: the caller's region first, then any other cluster.
+                        let region = self.member_region[k as usize];
+                        let regions = std::mem::take(&mut self.member_region);
+                        let near = self.spread(g, |m| m != k && regions[m as usize] == region);
+                        self.member_region = regions;
+                        match near {
+                            Some(w) => w,
+                            None => self.spread(g, |m| m != k).unwrap_or(svc as u32),
+                        }
+                    }
+                }
+            }
+            _ => self.spread(g, |_| true).unwrap_or(svc as u32),
+        };
+        picked as usize
+    }
+
+    /// A workload of group `g` in a cluster `keep` accepts, chosen in proportion to its
+    /// placed replicas (every endpoint alike: round robin over them, or at random); `None`
+    /// when those clusters have no endpoint.
+    fn spread(&mut self, g: u32, keep: impl Fn(u32) -> bool) -> Option<u32> {
+        let group = &self.groups[g as usize];
+        let total: usize = group
+            .workloads
+            .iter()
+            .map(|&w| &self.services[w as usize])
+            .filter(|s| keep(s.member))
+            .map(|s| s.nodes.len())
+            .sum();
+        if total == 0 {
+            return None;
+        }
+        let mut i = match self.lb {
+            LoadBalancing::RoundRobin => {
+                let group = &mut self.groups[g as usize];
+                let i = (group.rr % total as u64) as usize;
+                group.rr += 1;
+                i
+            }
+            LoadBalancing::Random | LoadBalancing::LeastRequest => {
+                self.lb_rng.random_range(0..total)
+            }
+        };
+        for &w in &self.groups[g as usize].workloads {
+            let s = &self.services[w as usize];
+            if !keep(s.member) {
+                continue;
+            }
+            if i < s.nodes.len() {
+                return Some(w);
+            }
+            i -= s.nodes.len();
+        }
+        None
+    }
+
     fn pick_replica(&mut self, svc: usize) -> usize {
         let s = &mut self.services[svc];
         let n = s.nodes.len();
@@ -485,6 +593,7 @@ impl LatencyModel {
         src: u32,
         s: &mut Scheduler<Ev>,
     ) -> bool {
+        let svc = self.route(svc, caller.node);
         if self.services[svc].nodes.is_empty() {
             // Envoy answers 503 "no healthy upstream": the request has failed. A caller goes on
             // with its other calls (the load stays realistic); the request's result is dropped.

@@ -10,7 +10,7 @@
 //! views repeat (at once with chart-default requests, where the view never moves a pod) or
 //! [`MAX_ROUNDS`] rounds have run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use meshsim_core::rng::RngStreams;
 
@@ -93,6 +93,14 @@ fn view_of(fleet: &Cluster, parts: &[Part], runs: &[ModeRun], k: usize) -> Remot
         east_west_gateway: true,
         ..Default::default()
     };
+    // Services this member backs, then those seen in another member: a Service several
+    // clusters back is one Envoy cluster (its remote endpoints only add endpoints).
+    let mut services: BTreeSet<(&str, &str)> = parts[k]
+        .cluster
+        .workloads
+        .iter()
+        .map(|w| (w.namespace.as_str(), w.service_name()))
+        .collect();
     for (j, (p, run)) in parts.iter().zip(runs).enumerate() {
         if j == k {
             continue;
@@ -113,7 +121,9 @@ fn view_of(fleet: &Cluster, parts: &[Part], runs: &[ModeRun], k: usize) -> Remot
                 0.0
             };
             let e = v.namespaces.entry(w.namespace.clone()).or_default();
-            e.clusters += ports;
+            if services.insert((w.namespace.as_str(), w.service_name())) {
+                e.clusters += ports;
+            }
             e.endpoints += endpoints;
         }
     }

@@ -141,6 +141,8 @@ fn a_service_with_no_placed_replica_fails_requests_and_the_mode_does_not_fit() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let modes = [MeshMode::None, MeshMode::Sidecar];
     let r = run(
@@ -306,6 +308,8 @@ fn a_seconds_long_path_resolves_a_sub_millisecond_difference() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let r = run(
         &cluster,
@@ -508,6 +512,8 @@ fn a_schedule_longer_than_the_window_warns_or_is_compressed() {
         compress_schedules: compress,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let requests = |compress: bool| {
         let s = spec(compress);

@@ -94,6 +94,8 @@ fn one_proxy_is_an_mmc_queue() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let reps: Vec<_> = (0..10)
         .map(|r| run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 100 + r))
@@ -186,6 +188,8 @@ fn low_load_chain_mean_is_the_sum_of_hop_means() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let r = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 7);
     // Hops: external → entry crosses one sidecar (server side), entry → a and a → b two each.
@@ -236,6 +240,8 @@ fn determinism_and_common_random_numbers() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let a = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
     let b = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 3);
@@ -303,6 +309,8 @@ fn zero_cost_proxies_reproduce_no_mesh_exactly() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let none = run_mode(&c, &mesh, MeshMode::None, &spec, 11);
     let side = run_mode(&c, &mesh, MeshMode::Sidecar, &spec, 11);
@@ -346,6 +354,8 @@ fn trace_replay_reproduces_count_and_rate() {
         compress_schedules: false,
         cpu_contention: false,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     };
     let r = run_mode(&c, &mesh, MeshMode::Ambient, &spec, 1);
     assert_eq!(r.arrivals[0], 1000);
@@ -463,6 +473,8 @@ fn poisson_spec(processing: DelaySpec, rate: f64, seconds: u64, contention: bool
         compress_schedules: false,
         cpu_contention: contention,
         cluster_pairs: Vec::new(),
+        replicated: Vec::new(),
+        locality: meshsim_models::latency::Locality::Spread,
     }
 }
 

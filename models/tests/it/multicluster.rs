@@ -145,6 +145,30 @@ fn sidecars_on_other_networks_hold_one_gateway_endpoint_per_remote_service_port(
 }
 
 #[test]
+fn a_service_backed_in_both_clusters_is_one_envoy_cluster_with_the_endpoints_of_both() {
+    // West's `c` backs Service `a` too (as a's 2 ports): east's sidecars gain no Envoy
+    // cluster for it — clusters 1 + 2 (a) + 1 (b) = 4 — and still one gateway endpoint per
+    // port for it (2) and for b (1): endpoints 1 + 6 + 3 = 10, 50 + 4 + 5 = 59 MiB. West's
+    // sidecars (b 2, c 4 replicas): clusters 1 + 1 (b) + 2 (a, from c) = 4, a's east
+    // endpoints through east's gateway 2 more: endpoints 1 + 2 + 4 × 2 + 2 = 13,
+    // 50 + 4 + 6.5 = 60.5 MiB. Counted as two Services they would be 61 and 62.5 MiB: the
+    // merged Service saves its remote Envoy clusters, not its endpoints.
+    let mut c = fleet(("n1", "n2"), ControlPlane::Primary);
+    c.workloads[2].service = Some("a".into());
+    c.workloads[2].ports = 2;
+    let r = run(&c, MeshMode::Sidecar);
+    let east = &r.members[0].view;
+    assert_eq!((east.mesh.clusters, east.mesh.endpoints), (1.0, 3.0));
+    let west = &r.members[1].view;
+    assert_eq!((west.mesh.clusters, west.mesh.endpoints), (0.0, 2.0));
+    assert!(
+        (sidecar_memory_mib(&r) - (3.0 * 59.0 + 6.0 * 60.5)).abs() < 1e-9,
+        "{}",
+        sidecar_memory_mib(&r)
+    );
+}
+
+#[test]
 fn sidecars_on_one_network_hold_every_pod_of_every_cluster() {
     // One network: every sidecar holds every endpoint, 1 + 6 + 2 + 4 = 13, and 5 clusters:
     // 50 + 5 + 6.5 = 61.5 MiB each, exactly what one flat cluster of the same pods gives.
@@ -264,7 +288,7 @@ mod cross_cluster_calls {
         TrafficSpec,
     };
 
-    fn constant(us: u64) -> DelaySpec {
+    pub(super) fn constant(us: u64) -> DelaySpec {
         DelaySpec::Constant {
             value: SimDuration::from_micros(us),
         }
@@ -277,7 +301,7 @@ mod cross_cluster_calls {
         c
     }
 
-    fn spec() -> LatencySpec {
+    pub(super) fn spec() -> LatencySpec {
         LatencySpec {
             duration: SimDuration::from_secs(60),
             warmup: SimDuration::from_secs(1),
@@ -313,6 +337,8 @@ mod cross_cluster_calls {
             compress_schedules: false,
             cpu_contention: false,
             cluster_pairs: Vec::new(),
+            replicated: Vec::new(),
+            locality: meshsim_models::latency::Locality::Spread,
         }
     }
 
@@ -385,5 +411,162 @@ mod cross_cluster_calls {
         let c = two(("n1", "n2"));
         assert_us(end_to_end_us_with(&c, MeshMode::Sidecar, &sp), 22_720.0);
         assert_us(end_to_end_us_with(&c, MeshMode::None, &sp), 22_100.0);
+    }
+}
+
+mod replicated_services {
+    //! Service `b` backed in both clusters: `b` (east, one replica, beside the caller `a`) and
+    //! `b-west` (west, one replica). The legs are those of `cross_cluster_calls`: a call served
+    //! in east takes 100 (client to `a`) + 100 (a's sidecar) + 1000 + 100 (a's sidecar) + 20
+    //! (same node) + 100 (b's sidecar) + 1000 = 2,420 µs; one served in west 12,720 µs.
+
+    use super::cross_cluster_calls::constant;
+    use super::*;
+    use meshsim_core::time::SimDuration;
+    use meshsim_models::latency::{
+        self, Arrival, LatencyRun, LatencySpec, LoadBalancing, Locality, ReplicatedService,
+    };
+
+    fn fleet(east_replicas: u32) -> Cluster {
+        let mut c = super::fleet(("n1", "n2"), ControlPlane::Primary);
+        c.workloads = vec![
+            workload("a", 1, 1, 0),
+            workload("b", east_replicas, 1, 0),
+            workload("b-west", 1, 1, 1),
+        ];
+        c
+    }
+
+    /// `cross_cluster_calls`' spec with a third service (`b-west`, a leaf as `b` is) and
+    /// Service `b` backed by `b` and `b-west`.
+    fn spec(locality: Locality, lb: LoadBalancing, rate: f64) -> LatencySpec {
+        let mut s = super::cross_cluster_calls::spec();
+        s.load_balancing = lb;
+        s.services.push(s.services[1].clone());
+        s.traffic[0].arrival = Arrival::Poisson { rate };
+        s.replicated = vec![ReplicatedService {
+            name: "b".into(),
+            workloads: vec![1, 2],
+        }];
+        s.locality = locality;
+        s
+    }
+
+    fn simulate(c: &Cluster, spec: &LatencySpec) -> LatencyRun {
+        let mut m = mesh();
+        m.costs.sidecar.service_time = constant(100);
+        m.costs.waypoint.service_time = constant(300);
+        let run = packing::evaluate(c, &m, MeshMode::Sidecar, sched(), 7);
+        latency::simulate(c, &m, &run, spec, 3).unwrap()
+    }
+
+    /// (mean, smallest, largest) end-to-end, µs.
+    fn e2e_us(r: &LatencyRun) -> (f64, f64, f64) {
+        let e = &r.end_to_end[0];
+        assert!(e.count() > 40, "{}", e.count());
+        let us = |d: SimDuration| d.as_secs_f64() * 1e6;
+        (us(e.mean()), us(e.quantile(0.0)), us(e.quantile(1.0)))
+    }
+
+    fn near(got: f64, want: f64) {
+        assert!((got - want).abs() < 1e-3, "{got} µs, want {want}");
+    }
+
+    #[test]
+    fn spread_sends_every_other_call_across_with_round_robin() {
+        // Istio's default: both endpoints alike, so round robin alternates b and b-west.
+        let r = simulate(
+            &fleet(1),
+            &spec(Locality::Spread, LoadBalancing::RoundRobin, 1.0),
+        );
+        let calls = r.end_to_end[0].count();
+        let cross = r.cross_hops.count();
+        assert!(cross.abs_diff(calls / 2) <= 1, "{cross} of {calls}");
+        let (mean, lo, hi) = e2e_us(&r);
+        near(lo, 2_420.0);
+        near(hi, 12_720.0);
+        let want = (cross as f64 * 12_720.0 + (calls - cross) as f64 * 2_420.0) / calls as f64;
+        near(mean, want);
+    }
+
+    #[test]
+    fn prefer_local_keeps_every_call_in_the_callers_cluster() {
+        let local = Locality::PreferLocal {
+            cross_cluster_share: 0.0,
+        };
+        let r = simulate(&fleet(1), &spec(local, LoadBalancing::Random, 1.0));
+        assert_eq!(r.cross_hops.count(), 0);
+        let (mean, lo, hi) = e2e_us(&r);
+        for v in [mean, lo, hi] {
+            near(v, 2_420.0);
+        }
+    }
+
+    #[test]
+    fn prefer_local_fails_over_to_the_other_cluster_when_none_is_local() {
+        // No replica of `b` in east: every call is served in west, none fails.
+        let local = Locality::PreferLocal {
+            cross_cluster_share: 0.0,
+        };
+        let r = simulate(&fleet(0), &spec(local, LoadBalancing::RoundRobin, 1.0));
+        assert_eq!(r.failed_calls, 0);
+        assert_eq!(r.cross_hops.count(), r.end_to_end[0].count());
+        let (mean, lo, hi) = e2e_us(&r);
+        for v in [mean, lo, hi] {
+            near(v, 12_720.0);
+        }
+    }
+
+    #[test]
+    fn failover_goes_to_the_callers_region_first() {
+        // A third cluster, `east-2`, in east's region, also backs `b`: with none in east,
+        // every call goes to east-2 and none to west (other region).
+        let mut c = fleet(0);
+        c.members[1].region = "other".into();
+        let mut m2 = member("east-2", "n3", ControlPlane::Primary);
+        m2.region = "east".into();
+        c.members.push(m2);
+        let mut pool = NodePool::new("east-2-pool", 1, Resources::cpu_mem(16_000, 64 * GIB));
+        pool.member = 2;
+        c.pools.push(pool);
+        c.workloads.push(workload("b-east-2", 1, 1, 2));
+        let mut sp = spec(
+            Locality::PreferLocal {
+                cross_cluster_share: 0.0,
+            },
+            LoadBalancing::RoundRobin,
+            1.0,
+        );
+        sp.services.push(sp.services[2].clone());
+        sp.replicated[0].workloads.push(3);
+        let r = simulate(&c, &sp);
+        let east_2 = |st: &latency::StationReport| st.label.starts_with("b-east-2/");
+        let west = |st: &latency::StationReport| st.label.starts_with("b-west/");
+        let visits = |f: &dyn Fn(&latency::StationReport) -> bool| -> u64 {
+            r.stations.iter().filter(|s| f(s)).map(|s| s.visits).sum()
+        };
+        assert_eq!(visits(&west), 0);
+        assert_eq!(visits(&east_2), r.end_to_end[0].count());
+        assert_eq!(r.cross_hops.count(), r.end_to_end[0].count());
+    }
+
+    #[test]
+    fn a_set_cross_cluster_share_sends_that_share_across_at_the_crossings_latency() {
+        // 50 requests/s for 60 s: about 3,000 calls to `b`, a quarter of them across; the
+        // share's standard error is √(0.25 × 0.75 / 3000) = 0.008, so 0.03 is 4 of them. The
+        // crossing hop is its request leg — 100 (a's sidecar) + 10,000 + 300 (gateway) + 20 +
+        // 100 (b-west's sidecar) = 10,520 µs — plus the reference reply (log-normal, mean
+        // 284 µs; its mean over ~750 hops has a standard error near 5 µs) and waits at 1 %
+        // utilisation (under 1 µs on average): 10,804 µs within 30.
+        let share = Locality::PreferLocal {
+            cross_cluster_share: 0.25,
+        };
+        let r = simulate(&fleet(1), &spec(share, LoadBalancing::RoundRobin, 50.0));
+        let calls = r.end_to_end[0].count() as f64;
+        assert!(calls > 2_500.0, "{calls}");
+        let got = r.cross_hops.count() as f64 / calls;
+        assert!((got - 0.25).abs() < 0.03, "share {got}");
+        let hop_us = r.cross_hops.mean().as_secs_f64() * 1e6;
+        assert!((hop_us - 10_804.0).abs() < 30.0, "{hop_us} µs");
     }
 }

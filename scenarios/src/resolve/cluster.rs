@@ -403,6 +403,11 @@ pub(super) fn workloads(
             },
             meshed: w.meshed.unwrap_or(true),
             member,
+            service: w
+                .service
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .filter(|s| *s != name),
         });
     }
     out

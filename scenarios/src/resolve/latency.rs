@@ -7,11 +7,14 @@ use std::path::Path;
 use meshsim_core::time::SimDuration;
 use meshsim_models::cluster::Cluster;
 use meshsim_models::delay::DelaySpec;
-use meshsim_models::latency::{Call, CallMode, LatencySpec, NetworkSpec, ServiceSpec, TrafficSpec};
+use meshsim_models::latency::{
+    Call, CallMode, LatencySpec, Locality, NetworkSpec, ServiceSpec, TrafficSpec,
+};
 use toml::Spanned;
 
 use super::arrival::arrival;
 use super::dist::delay;
+use super::services::Services;
 use crate::ctx::Ctx;
 use crate::diag::choice_help;
 use crate::file::ScenarioFile;
@@ -131,6 +134,8 @@ pub(super) fn resolve(
         }
     }
     let cluster_pairs = between(ctx, ls.between.as_deref().unwrap_or_default(), cluster);
+    let locality = locality(ctx, &ls);
+    let svcs = Services::read(ctx, f, cluster);
     let utilisation_warning = ls
         .utilisation_warning
         .as_ref()
@@ -159,20 +164,15 @@ pub(super) fn resolve(
         let mut calls = Vec::new();
         for c in w.calls.iter().flatten() {
             let c = c.get_ref();
-            let Some(target) = workload_index(ctx, &c.service, cluster, "called service") else {
+            let Some(target) = svcs.target(ctx, &c.service, cluster, "called service") else {
                 continue;
             };
-            if let Some(me) = cluster.workloads.get(services.len())
-                && me.member != cluster.workloads[target].member
-            {
-                crossing(
-                    ctx,
-                    stated(me.member, target),
-                    &c.service,
-                    cluster,
-                    me.member,
-                    target,
-                );
+            if let Some(me) = cluster.workloads.get(services.len()) {
+                for &t in svcs.backing(target) {
+                    if me.member != cluster.workloads[t].member {
+                        crossing(ctx, stated(me.member, t), &c.service, cluster, me.member, t);
+                    }
+                }
             }
             let count = c
                 .count
@@ -192,9 +192,12 @@ pub(super) fn resolve(
     let n = services.len();
     let mut state = vec![0u8; n];
     let mut fanout = vec![0f64; n];
+    // A call may be served by any workload of its Service.
+    let alts: Vec<Vec<usize>> = (0..n).map(|i| svcs.backing(i).to_vec()).collect();
     fn visit(
         i: usize,
         services: &[ServiceSpec],
+        alts: &[Vec<usize>],
         state: &mut [u8],
         fanout: &mut [f64],
         stack: &mut Vec<usize>,
@@ -212,10 +215,14 @@ pub(super) fn resolve(
         stack.push(i);
         let mut total = 1.0;
         for c in &services[i].calls {
-            if let Some(cyc) = visit(c.target, services, state, fanout, stack) {
-                return Some(cyc);
+            let mut most = 0f64;
+            for &t in alts.get(c.target).map_or(&[][..], Vec::as_slice) {
+                if let Some(cyc) = visit(t, services, alts, state, fanout, stack) {
+                    return Some(cyc);
+                }
+                most = most.max(fanout[t]);
             }
-            total += f64::from(c.count) * fanout[c.target];
+            total += f64::from(c.count) * most;
         }
         stack.pop();
         state[i] = 2;
@@ -224,7 +231,7 @@ pub(super) fn resolve(
     }
     for i in 0..n {
         let mut stack = Vec::new();
-        if let Some(cyc) = visit(i, &services, &mut state, &mut fanout, &mut stack) {
+        if let Some(cyc) = visit(i, &services, &alts, &mut state, &mut fanout, &mut stack) {
             let names: Vec<&str> = cyc
                 .iter()
                 .map(|&k| cluster.workloads[k].name.as_str())
@@ -245,18 +252,20 @@ pub(super) fn resolve(
     let mut requests = 0.0;
     for st in &f.traffic {
         let t = st.get_ref();
-        let Some(target) = workload_index(ctx, &t.service, cluster, "traffic service") else {
+        let Some(target) = svcs.target(ctx, &t.service, cluster, "traffic service") else {
             continue;
         };
         let from = match &t.from {
             None => None,
             Some(fr) => workload_index(ctx, fr, cluster, "traffic source `from`"),
         };
-        if let (Some(fr), Some(f)) = (&t.from, from)
-            && cluster.workloads[f].member != cluster.workloads[target].member
-        {
+        if let (Some(fr), Some(f)) = (&t.from, from) {
             let member = cluster.workloads[f].member;
-            crossing(ctx, stated(member, target), fr, cluster, member, target);
+            for &t in svcs.backing(target) {
+                if member != cluster.workloads[t].member {
+                    crossing(ctx, stated(member, t), fr, cluster, member, t);
+                }
+            }
         }
         let Some((arrival, trace)) = arrival(ctx, st, base_dir) else {
             continue;
@@ -336,6 +345,8 @@ pub(super) fn resolve(
             compress_schedules: ls.compress_schedules.unwrap_or(false),
             cpu_contention: ls.cpu_contention.unwrap_or(false),
             cluster_pairs,
+            replicated: svcs.replicated(),
+            locality,
         },
         traces,
     ))
@@ -448,4 +459,29 @@ fn between(
         }
     }
     out
+}
+
+/// `latency.locality` and `latency.cross_cluster_share`.
+fn locality(ctx: &mut Ctx<'_>, ls: &crate::file::LatencySection) -> Locality {
+    use crate::file::LocalityKind;
+    let kind = ls.locality.as_ref().map(|k| *k.get_ref());
+    let share = ls
+        .cross_cluster_share
+        .as_ref()
+        .and_then(|v| ctx.num_in(v, 0.0, 1.0, "share"));
+    match kind {
+        Some(LocalityKind::PreferLocal) => Locality::PreferLocal {
+            cross_cluster_share: share.unwrap_or(0.0),
+        },
+        _ => {
+            if let Some(v) = &ls.cross_cluster_share {
+                ctx.err(
+                    v.span(),
+                    "latency.cross_cluster_share applies where calls prefer their own cluster, and locality is `spread`",
+                    Some("set latency.locality = \"prefer-local\", or remove the share (under `spread` the share follows from where the endpoints are)".into()),
+                );
+            }
+            Locality::Spread
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! | `cluster.rs` | pools, workloads, DaemonSets, tolerations, requests |
 //! | `mesh.rs` | the preset, per-figure overrides, namespace modes |
 //! | `latency.rs` | `[latency]`, services' processing and calls, `[[traffic]]` |
+//! | `services.rs` | the Services calls name, and those several clusters back |
 //! | `arrival.rs` | one validator per arrival process |
 //! | `dist.rs` | one validator per distribution family |
 //! | `plan.rs` | `[migration]`: the headline's effort and `meshsim plan`'s inputs |
@@ -22,6 +23,7 @@ mod latency;
 mod mesh;
 mod plan;
 mod rules;
+mod services;
 
 use std::collections::BTreeSet;
 

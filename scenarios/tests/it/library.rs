@@ -187,3 +187,89 @@ fn load_at_trace(t_s: u64) -> f64 {
         .filter(|&&o| o / 60_000_000_000 == minute)
         .count() as f64
 }
+
+/// A Service backed in two clusters, with a locality policy, renders and parses back to the
+/// same scenario: the Service, the calls naming it and the policy survive.
+#[test]
+fn a_replicated_service_and_its_locality_round_trip() {
+    let text = r#"[scenario]
+name = "replicated"
+
+[[clusters]]
+name = "east"
+region = "eu-west-1"
+
+[[clusters]]
+name = "west"
+region = "us-east-1"
+
+[[pools]]
+name = "east-pool"
+cluster = "east"
+count = 1
+cpu = "16"
+memory = "64Gi"
+
+[[pools]]
+name = "west-pool"
+cluster = "west"
+count = 1
+cpu = "16"
+memory = "64Gi"
+
+[[workloads]]
+name = "a"
+pool = "east-pool"
+replicas = 2
+requests = { cpu = "100m", memory = "256Mi" }
+calls = [{ service = "search" }]
+
+[[workloads]]
+name = "search-east"
+service = "search"
+pool = "east-pool"
+replicas = 2
+requests = { cpu = "100m", memory = "256Mi" }
+
+[[workloads]]
+name = "search-west"
+service = "search"
+pool = "west-pool"
+replicas = 3
+requests = { cpu = "100m", memory = "256Mi" }
+
+[latency]
+cross_cluster = { mean = "30ms", p99 = "60ms" }
+locality = "prefer-local"
+cross_cluster_share = 0.2
+
+[[traffic]]
+service = "search"
+from = "a"
+arrival = "poisson"
+rate = 10
+"#;
+    let s = meshsim_scenarios::parse("replicated", text).unwrap();
+    let l = s.latency.as_ref().unwrap();
+    assert_eq!(
+        l.replicated,
+        [meshsim_models::latency::ReplicatedService {
+            name: "search".into(),
+            workloads: vec![1, 2],
+        }]
+    );
+    assert_eq!(
+        l.locality,
+        meshsim_models::latency::Locality::PreferLocal {
+            cross_cluster_share: 0.2
+        }
+    );
+    assert_eq!(l.services[0].calls[0].target, 1);
+    assert_eq!(l.traffic[0].target, 1);
+    let once = meshsim_scenarios::render::to_toml(&s).unwrap();
+    let again = meshsim_scenarios::parse("rendered", &once)
+        .unwrap_or_else(|e| panic!("rendered form does not parse:\n{e}\n{once}"));
+    assert_eq!(once, meshsim_scenarios::render::to_toml(&again).unwrap());
+    assert_eq!(s.latency, again.latency);
+    assert_eq!(format!("{:?}", s.cluster), format!("{:?}", again.cluster));
+}
