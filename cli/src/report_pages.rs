@@ -363,6 +363,7 @@ pub fn run_page(
                 .into(),
             header: [
                 "cluster",
+                "region",
                 "mode",
                 "proxies",
                 "proxy memory requested (GiB)",
@@ -378,6 +379,7 @@ pub fn run_page(
                 .map(|r| {
                     vec![
                         r.cluster.clone(),
+                        r.region.clone(),
                         r.mode.clone(),
                         r.proxies.to_string(),
                         format!("{:.1}", r.proxy_memory_request_gib),

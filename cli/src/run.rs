@@ -152,11 +152,12 @@ pub fn write_outputs(
         scenario: &s.name,
         seed: s.seed,
     };
-    // A one-cluster fleet's tables have no `cluster` column: every row would say `fleet`.
+    // A one-cluster fleet's tables have no `cluster` or `region` column: every row would say
+    // `fleet`.
     let skip: &[&str] = if s.cluster.is_multicluster() {
         &[]
     } else {
-        &["cluster"]
+        &["cluster", "region"]
     };
     let mut summary = rows::summary(&info, s.current, &rr.results, &rr.latency);
     // The fleet's rows first (what the charts and the report's main table show), then each

@@ -261,7 +261,7 @@ pub fn run_point(sw: &Sweep, i: u64) -> Result<PointRows, Failure> {
         .map(|x: &SummaryRow| {
             // A sweep point reports the fleet's totals: its `cluster` would always be `fleet`.
             let mut r = Row::of(x);
-            r.0.retain(|(n, _)| n != "cluster");
+            r.0.retain(|(n, _)| n != "cluster" && n != "region");
             prefix(r)
         })
         .collect();

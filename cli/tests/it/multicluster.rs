@@ -129,21 +129,22 @@ fn two_clusters_report_each_cluster_and_the_fleet() {
     let csv = std::fs::read_to_string(dir.path().join("out/components.csv")).unwrap();
     let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     assert_eq!(
-        &head[..6],
+        &head[..7],
         [
             "schema_version",
             "scenario",
             "mode",
             "seed",
             "cluster",
+            "region",
             "component"
         ]
     );
     let usage = |cluster: &str| -> f64 {
         csv.lines()
             .map(|l| l.split(',').collect::<Vec<_>>())
-            .find(|c| c[2] == "sidecar" && c[4] == cluster && c[5] == "sidecar")
-            .map(|c| c[8].parse().unwrap())
+            .find(|c| c[2] == "sidecar" && c[4] == cluster && c[6] == "sidecar")
+            .map(|c| c[9].parse().unwrap())
             .unwrap()
     };
     // Every sidecar: 50 MiB + 3 Envoy clusters (istiod, a, b) × 1 MiB + endpoints × 0.5 MiB.
@@ -155,21 +156,42 @@ fn two_clusters_report_each_cluster_and_the_fleet() {
     assert_eq!(usage("fleet"), gib(3.0 * 55.5 + 6.0 * 57.0));
     // Summary: the fleet's rows, then each cluster's, with one istiod per primary.
     let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
-    let clusters: Vec<&str> = summary
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(4).unwrap())
-        .collect();
+    let column = |k: usize| -> Vec<&str> {
+        summary
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(k).unwrap())
+            .collect()
+    };
     assert_eq!(
-        clusters,
+        column(4),
         [
             "fleet", "fleet", "fleet", "east", "east", "east", "west", "west", "west"
         ]
     );
+    assert_eq!(
+        column(5),
+        [
+            "fleet",
+            "fleet",
+            "fleet",
+            "eu-west-1",
+            "eu-west-1",
+            "eu-west-1",
+            "us-east-1",
+            "us-east-1",
+            "us-east-1"
+        ]
+    );
+    // Each pool carries its cluster's region.
+    let pools = std::fs::read_to_string(dir.path().join("out/pools.csv")).unwrap();
+    assert!(pools.lines().skip(1).all(|l| {
+        l.contains(",east,eu-west-1,east-pool,") || l.contains(",west,us-east-1,west-pool,")
+    }));
     let istiod: Vec<&str> = csv
         .lines()
         .filter(|l| l.contains(",sidecar,") && l.contains(",istiod,"))
-        .map(|l| l.split(',').nth(6).unwrap())
+        .map(|l| l.split(',').nth(7).unwrap())
         .collect();
     assert_eq!(istiod, ["2", "1", "1"]);
 }

@@ -24,6 +24,7 @@ crate::table_row! {
         pub mode: String,
         pub seed: i64,
         pub cluster: String,
+        pub region: String,
         pub current_mode: String,
         pub is_current: bool,
         pub fits: bool,
@@ -91,7 +92,7 @@ pub fn summary(
     results: &[ModeResult],
     latency: &[LatencyCells],
 ) -> Vec<SummaryRow> {
-    summary_of(info, current, FLEET, results, latency)
+    summary_of(info, current, (FLEET, FLEET), results, latency)
 }
 
 /// The per-cluster rows of `summary.csv` for a multicluster fleet: one per cluster and mode,
@@ -105,7 +106,7 @@ pub fn member_summaries(
         .iter()
         .flat_map(|m| {
             let none = vec![LatencyCells::default(); m.results.len()];
-            summary_of(info, current, &m.name, &m.results, &none)
+            summary_of(info, current, (&m.name, &m.region), &m.results, &none)
         })
         .collect()
 }
@@ -113,7 +114,7 @@ pub fn member_summaries(
 fn summary_of(
     info: &RunInfo<'_>,
     current: Option<crate::mesh::MeshMode>,
-    cluster: &str,
+    (cluster, region): (&str, &str),
     results: &[ModeResult],
     latency: &[LatencyCells],
 ) -> Vec<SummaryRow> {
@@ -137,6 +138,7 @@ fn summary_of(
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
                 cluster: cluster.to_string(),
+                region: region.to_string(),
                 current_mode: current.map_or_else(String::new, |m| m.as_str().to_string()),
                 is_current: r.is_current,
                 fits: r.fits,
@@ -211,6 +213,7 @@ crate::table_row! {
         pub mode: String,
         pub seed: i64,
         pub cluster: String,
+        pub region: String,
         pub pool: String,
         pub nodes: i64,
         pub nodes_used: i64,
@@ -255,6 +258,7 @@ pub fn pools(info: &RunInfo<'_>, cluster: &Cluster, results: &[ModeResult]) -> V
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
                 cluster: member_label(cluster, cluster.pools[i].member),
+                region: region_label(cluster, cluster.pools[i].member),
                 pool: p.name.clone(),
                 nodes: i64::from(p.nodes),
                 nodes_used: i64::from(p.nodes_used),
@@ -291,6 +295,7 @@ crate::table_row! {
         pub mode: String,
         pub seed: i64,
         pub cluster: String,
+        pub region: String,
         pub workload: String,
         pub count: i64,
         pub reason: String,
@@ -304,15 +309,19 @@ pub fn pending(
     members: &[MemberResults],
 ) -> Vec<PendingRow> {
     if members.is_empty() {
-        return pending_of(info, FLEET, results);
+        return pending_of(info, (FLEET, FLEET), results);
     }
     members
         .iter()
-        .flat_map(|m| pending_of(info, &m.name, &m.results))
+        .flat_map(|m| pending_of(info, (&m.name, &m.region), &m.results))
         .collect()
 }
 
-fn pending_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> Vec<PendingRow> {
+fn pending_of(
+    info: &RunInfo<'_>,
+    (cluster, region): (&str, &str),
+    results: &[ModeResult],
+) -> Vec<PendingRow> {
     results
         .iter()
         .flat_map(|r| {
@@ -322,6 +331,7 @@ fn pending_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> Vec<
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
                 cluster: cluster.to_string(),
+                region: region.to_string(),
                 workload: p.workload.clone(),
                 count: p.count as i64,
                 reason: p.reason.clone(),
@@ -338,6 +348,7 @@ crate::table_row! {
         pub mode: String,
         pub seed: i64,
         pub cluster: String,
+        pub region: String,
         pub component: String,
         pub count: i64,
         pub memory_request_gib: f64,
@@ -353,14 +364,18 @@ pub fn components(
     results: &[ModeResult],
     members: &[MemberResults],
 ) -> Vec<ComponentRow> {
-    let mut out = components_of(info, FLEET, results);
+    let mut out = components_of(info, (FLEET, FLEET), results);
     for m in members {
-        out.extend(components_of(info, &m.name, &m.results));
+        out.extend(components_of(info, (&m.name, &m.region), &m.results));
     }
     out
 }
 
-fn components_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> Vec<ComponentRow> {
+fn components_of(
+    info: &RunInfo<'_>,
+    (cluster, region): (&str, &str),
+    results: &[ModeResult],
+) -> Vec<ComponentRow> {
     let mut out = Vec::new();
     for r in results {
         for c in <Component as strum::IntoEnumIterator>::iter() {
@@ -373,6 +388,7 @@ fn components_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> V
                 mode: r.mode.as_str().to_string(),
                 seed: info.seed as i64,
                 cluster: cluster.to_string(),
+                region: region.to_string(),
                 component: c.as_str().to_string(),
                 count: x.count as i64,
                 memory_request_gib: gib(x.request.memory_bytes),
@@ -389,6 +405,15 @@ fn components_of(info: &RunInfo<'_>, cluster: &str, results: &[ModeResult]) -> V
 fn member_label(c: &Cluster, k: usize) -> String {
     if c.is_multicluster() {
         c.members[k].name.clone()
+    } else {
+        FLEET.to_string()
+    }
+}
+
+/// A pool's `region`: its member's region in a multicluster fleet, else [`FLEET`].
+fn region_label(c: &Cluster, k: usize) -> String {
+    if c.is_multicluster() {
+        c.members[k].region.clone()
     } else {
         FLEET.to_string()
     }
